@@ -24,7 +24,7 @@ COVERAGE_DIR = ROOT / ".coverage-data"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.error_on_missing_interpreters = False
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["lint", "typecheck", "tests", "coverage", "docs"]
+nox.options.sessions = ["lint", "typecheck", "tests", "coverage", "tests_lowest", "docs"]
 
 # Interpreters found without a download: never let uv fetch one.
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
@@ -106,6 +106,32 @@ def tests(session: nox.Session) -> None:
         *session.posargs,
         env={"COVERAGE_FILE": str(data_file)},
     )
+
+
+@nox.session(python=PYTHONS[0])
+def tests_lowest(session: nox.Session) -> None:
+    """The suite against the lowest versions our runtime dependencies allow.
+
+    Runtime dependencies (anyio, sniffio, exceptiongroup, typing_extensions, trio, uvloop)
+    resolve to the floors declared in ``pyproject.toml``; the test tools are current.
+    The dask extra is left out, so its tests are skipped here.
+    """
+    if not isinstance(session.virtualenv, nox.virtualenv.VirtualEnv) or (
+        session.virtualenv.venv_backend != "uv"
+    ):
+        session.skip("the lowest-versions resolution needs the uv backend")
+    session.run_install(
+        "uv",
+        "pip",
+        "install",
+        "--resolution",
+        "lowest-direct",
+        "-e",
+        ".[trio,uvloop]",
+        env={"VIRTUAL_ENV": session.virtualenv.location},
+    )
+    session.install("pytest>=8.3", "pytest-timeout>=2.3", "hypothesis>=6.100")
+    session.run("pytest", "-p", "no:cacheprovider", *session.posargs)
 
 
 @nox.session
