@@ -53,9 +53,10 @@ class AsyncioTimeout(Timeout):
         "_handle",
         "_loop",
         "_saved_message",
+        "_held",
         "_sequence",
         "_task",
-        "_waiting_for_shield",
+        "_watched",
     )
 
     def __init__(self, when: float | None, *, quiet: bool = False) -> None:
@@ -63,7 +64,7 @@ class AsyncioTimeout(Timeout):
         self._handle: asyncio.Handle | None = None
         self._task: asyncio.Task[Any] | None = None
         self._cancelling = 0
-        self._waiting_for_shield = False
+        self._held = False
         self._foreign = False
 
     async def __aenter__(self) -> Self:
@@ -110,7 +111,12 @@ class AsyncioTimeout(Timeout):
         if state is not _State.EXPIRING:
             raise RuntimeError(f"{self!r} is not active")
         self._state = _State.EXPIRED
-        if not self._own_cancellation_ends():
+        if self._held:
+            # The deadline passed inside a shielded block and the scope ended
+            # before the block's exit could deliver the cancellation.
+            self._held = False
+            return None
+        if not self._own_cancellation_ends(exc_val):
             # Someone else cancelled the task too: their CancelledError (or
             # whatever the block raised) propagates untouched.
             return None
@@ -140,7 +146,6 @@ class AsyncioTimeout(Timeout):
     # ------------------------------------------------------------ scheduling
 
     def _schedule(self, when: float | None) -> None:
-        self._waiting_for_shield = False
         handle = self._handle
         if handle is not None:
             handle.cancel()
@@ -155,30 +160,38 @@ class AsyncioTimeout(Timeout):
 
     def _on_timeout(self) -> None:
         self._handle = None
-        if self._state is not _State.ENTERED:  # pragma: no cover - handle is cancelled on exit
-            return
+        self._state = _State.EXPIRING
+        self._deliver()
+
+    def _deliver(self) -> None:
         task = self._task
         assert task is not None
         if defer_to_shield(task, self._sequence, self):
-            self._waiting_for_shield = True
+            # Inside `with shielded()` entered after this scope: expired (as on
+            # trio, the deadline cannot be moved any more) but the cancellation
+            # waits for the shielded block to exit.
+            self._held = True
             return
-        self._state = _State.EXPIRING
+        self._held = False
         if _HAS_UNCANCEL:
             task.cancel()
         else:
             self._cancel_py310(task)  # type: ignore[attr-defined,unused-ignore]
 
     def _refire(self) -> None:
-        # The shield that held this timeout back has exited.
-        if self._waiting_for_shield and self._state is _State.ENTERED:
-            self._waiting_for_shield = False
-            self._handle = self._loop.call_soon(self._on_timeout)
+        # The shielded block that held this scope's cancellation has exited.
+        if self._held and self._state is _State.EXPIRING:
+            self._handle = self._loop.call_soon(self._redeliver)
+
+    def _redeliver(self) -> None:
+        self._handle = None
+        self._deliver()
 
     # ------------------------------------------------- whose cancellation?
 
     if sys.version_info >= (3, 11):
 
-        def _own_cancellation_ends(self) -> bool:
+        def _own_cancellation_ends(self, exc_val: BaseException | None) -> bool:
             task = self._task
             assert task is not None
             # Balanced with the cancel() in _on_timeout; a count still above the
@@ -195,16 +208,18 @@ class AsyncioTimeout(Timeout):
                 # An outside cancellation is already on its way (cpython#134471
                 # on 3.10): let it through instead of claiming it as ours.
                 self._foreign = True
+                self._cancel_message = None
                 return
             # Without Task.cancelling(), the task's cancel message is the only
             # trace an outside Task.cancel() landing after ours leaves: if the
             # waiter is already cancelled it overwrites the message. So we mark
             # the message and check the mark on exit.
-            message = f"asynckit: {self!r} expired"
+            message = _Marker(f"asynckit: {self!r} expired")
             self._cancel_message = message
             self._saved_message = task._cancel_message  # type: ignore[attr-defined]
             task._cancel_message = message  # type: ignore[attr-defined]
             task.cancel(message)
+            self._watched = waiter
             if waiter is None:
                 self._loop.call_soon(self._watch, None)
             else:
@@ -221,22 +236,54 @@ class AsyncioTimeout(Timeout):
                 self._foreign = True
             task = self._task
             assert task is not None
-            waiter = task._fut_waiter  # type: ignore[attr-defined]
+            self._watched = waiter = task._fut_waiter  # type: ignore[attr-defined]
             if waiter is None:
                 if not task.done():
                     self._loop.call_soon(self._watch, None)
                 return
             waiter.add_done_callback(self._watch)
 
-        def _own_cancellation_ends(self) -> bool:
-            if self._foreign:
-                return False
+        def _own_cancellation_ends(self, exc_val: BaseException | None) -> bool:
             task = self._task
             assert task is not None
-            if task._cancel_message is not self._cancel_message:  # type: ignore[attr-defined]
+            mine = self._cancel_message
+            if mine is None or task._cancel_message is not mine:  # type: ignore[attr-defined]
                 return False
             task._cancel_message = self._saved_message  # type: ignore[attr-defined]
+            if not (
+                isinstance(exc_val, CancelledError) and exc_val.args and exc_val.args[0] is mine
+            ):
+                # Not visibly our CancelledError (messages do not cross tasks on
+                # 3.10): ours only if no future the task awaited since we fired
+                # was cancelled by someone else. The exiting step may have been
+                # woken by the watched future's cancellation before _watch saw it.
+                watched = self._watched
+                if self._foreign or (
+                    watched is not None
+                    and watched.cancelled()
+                    and watched not in _own_cancelled_waiters
+                ):
+                    return False
+            # `task.cancel(); async with timeout(1): try: ... finally: await ...`
+            # where the deadline passes during the cleanup: our cancellation is
+            # raised while the outside one is being handled, so it shows in the
+            # context chain. A cancellation asynckit made carries a _Marker
+            # message (unless it crossed a task, which drops messages on 3.10:
+            # then we let it propagate, which is the safe side).
+            context = exc_val.__context__ if exc_val is not None else None
+            while context is not None:
+                if isinstance(context, CancelledError) and not (
+                    context.args and isinstance(context.args[0], _Marker)
+                ):
+                    return False
+                context = context.__context__
             return True
+
+
+class _Marker(str):
+    """The message of the cancellations asynckit's timeouts make (3.10)."""
+
+    __slots__ = ()
 
 
 #: The futures asynckit timeouts cancelled (3.10 only; see `_watch`).

@@ -44,17 +44,14 @@ def check_delay(delay: object, argument: str) -> float | None:
     """
     if delay is None:
         return None
-    if isinstance(delay, bool) or not isinstance(delay, (int, float)):
-        try:
-            value = float(delay)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"{argument} must be a real number of seconds or None, got {delay!r}"
-            ) from None
-        if isinstance(delay, (str, bytes, complex)):
-            raise TypeError(f"{argument} must be a real number of seconds or None, got {delay!r}")
-    else:
-        value = float(delay)
+    if isinstance(delay, (bool, str, bytes, complex)):
+        raise TypeError(f"{argument} must be a real number of seconds or None, got {delay!r}")
+    try:
+        value = float(delay)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{argument} must be a real number of seconds or None, got {delay!r}"
+        ) from None
     if math.isnan(value):
         raise ValueError(f"{argument} must not be NaN")
     return value
