@@ -397,3 +397,14 @@ async def test_group_of_errors_keeps_errors() -> None:
 
 def test_exception_group_import_used() -> None:
     assert issubclass(ExceptionGroup, BaseExceptionGroup)
+
+
+def test_shield_on_trio_points_to_shielded() -> None:
+    trio = pytest.importorskip("trio")
+
+    async def main() -> None:
+        coro = anyio.sleep(0)
+        with pytest.raises(RuntimeError, match="shielded"):
+            asynckit.shield(coro)  # type: ignore[arg-type]
+
+    trio.run(main)

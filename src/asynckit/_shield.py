@@ -13,12 +13,22 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from asyncio.events import _get_running_loop
 from typing import TYPE_CHECKING, Any, TypeVar
+
+import sniffio
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable
 
 _T = TypeVar("_T")
+
+def _on_trio() -> bool:
+    try:
+        return sniffio.current_async_library() == "trio"
+    except sniffio.AsyncLibraryNotFoundError:
+        return False
+
 
 #: Shielded work still running, kept alive until it finishes.
 _running: set[asyncio.Future[Any]] = set()
@@ -48,11 +58,20 @@ def shield(arg: Awaitable[_T]) -> asyncio.Future[_T]:
 
     Raises:
         TypeError: If *arg* is not awaitable.
-        RuntimeError: If *arg* is a coroutine and no asyncio loop is running.
+        RuntimeError: If *arg* is a coroutine and no asyncio loop is running,
+            or if called on trio.
 
     .. versionadded:: 0.1.0
     """
     owned = inspect.iscoroutine(arg)
+    if _get_running_loop() is None and _on_trio():
+        if owned:
+            arg.close()  # type: ignore[attr-defined]
+        raise RuntimeError(
+            "asynckit.shield() is asyncio-only (it lets the caller leave while the "
+            "work goes on); on trio protect the block instead: "
+            "`with asynckit.shielded(): await ...`"
+        )
     inner: asyncio.Future[_T] = asyncio.ensure_future(arg)
     if inner.done():
         return inner
