@@ -30,12 +30,12 @@ HAS_ASYNCIO_TIMEOUT = sys.version_info >= (3, 11)
 try:
     import async_timeout
 except ImportError:  # pragma: no cover - the bench extra installs it
-    async_timeout = None
+    async_timeout = None  # type: ignore[assignment]
 
 try:
     import trio
 except ImportError:  # pragma: no cover - the trio extra installs it
-    trio = None
+    trio = None  # type: ignore[assignment]
 
 
 async def trivial() -> None:

@@ -76,7 +76,7 @@ def cases(
     return [(class_name, name) for name in names if predicate(name)]
 
 
-class _FactoryPolicy(asyncio.DefaultEventLoopPolicy):  # type: ignore[misc,name-defined,unused-ignore]
+class _FactoryPolicy(asyncio.DefaultEventLoopPolicy):
     def __init__(self, factory: Callable[[], asyncio.AbstractEventLoop]) -> None:
         super().__init__()
         self._factory = factory
@@ -84,7 +84,7 @@ class _FactoryPolicy(asyncio.DefaultEventLoopPolicy):  # type: ignore[misc,name-
 
     def new_event_loop(self) -> asyncio.AbstractEventLoop:
         if self._inside:  # the factory builds on asyncio.new_event_loop()
-            return super().new_event_loop()  # type: ignore[no-any-return]
+            return super().new_event_loop()
         self._inside = True
         try:
             return self._factory()
@@ -104,15 +104,15 @@ def loop_policy(factory: Callable[[], asyncio.AbstractEventLoop]) -> Iterator[No
 
 def run_case(module: types.ModuleType, class_name: str, test_name: str) -> unittest.TestResult:
     """Run one CPython test with the module's ``asyncio`` swapped for asynckit's namespace."""
-    original = module.asyncio
-    module.asyncio = make_namespace()
+    original = module.__dict__["asyncio"]
+    module.__dict__["asyncio"] = make_namespace()
     calls.clear()
     try:
         case = getattr(module, class_name)(test_name)
         result = unittest.TestResult()
         case.run(result)
     finally:
-        module.asyncio = original
+        module.__dict__["asyncio"] = original
     return result
 
 

@@ -15,12 +15,14 @@ event-ordered tests instead.
 from __future__ import annotations
 
 import asyncio
-import selectors
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests._backends import HAS_EAGER, HAS_TRIO
+
+if TYPE_CHECKING:
+    import selectors
 
 
 class VirtualTimeLoop(asyncio.SelectorEventLoop):
@@ -73,11 +75,7 @@ def _trio_params() -> list[Any]:
         return [pytest.param(("trio", {}), id="trio+mockclock", marks=pytest.mark.skip("no trio"))]
     from trio.testing import MockClock
 
-    return [
-        pytest.param(
-            ("trio", {"clock": MockClock(autojump_threshold=0)}), id="trio+mockclock"
-        )
-    ]
+    return [pytest.param(("trio", {"clock": MockClock(autojump_threshold=0)}), id="trio+mockclock")]
 
 
 ASYNCIO_VIRTUAL_TIME_BACKENDS: list[Any] = [

@@ -114,4 +114,3 @@ async def test_successful_inner_after_caller_left_is_quiet() -> None:
     outer = asynckit.shield(inner)
     outer.cancel()
     assert await inner == "r"
-

@@ -17,7 +17,7 @@ import asynckit
 from tests._virtual_time import VIRTUAL_TIME_BACKENDS
 
 if sys.version_info < (3, 11):
-    from exceptiongroup import BaseExceptionGroup, ExceptionGroup
+    from exceptiongroup import BaseExceptionGroup, ExceptionGroup  # type: ignore[import-not-found,unused-ignore]
 
 
 @pytest.fixture(params=VIRTUAL_TIME_BACKENDS)
@@ -32,7 +32,7 @@ def cancelled_exc() -> type[BaseException]:
 
 async def test_timeout_expires_at_its_deadline() -> None:
     start = anyio.current_time()
-    with pytest.raises(TimeoutError) as info:
+    with pytest.raises(TimeoutError) as info:  # noqa: PT012
         async with asynckit.timeout(10) as cm:
             assert repr(cm) == f"<Timeout [active] when={round(start + 10, 3)}>"
             await anyio.sleep(3600)
@@ -62,7 +62,7 @@ async def test_timeout_none_never_fires_until_rescheduled() -> None:
         await anyio.sleep(3600)
     assert not cm.expired()
     start = anyio.current_time()
-    with pytest.raises(TimeoutError):
+    with pytest.raises(TimeoutError):  # noqa: PT012
         async with asynckit.timeout(None) as cm:
             cm.reschedule(anyio.current_time() + 5)
             await anyio.sleep(3600)
@@ -83,7 +83,7 @@ async def test_deadline_property_reschedules() -> None:
 @pytest.mark.parametrize("delay", [0, -5])
 async def test_zero_or_past_delay_cancels_at_first_checkpoint(delay: float) -> None:
     reached = []
-    with pytest.raises(TimeoutError):
+    with pytest.raises(TimeoutError):  # noqa: PT012
         async with asynckit.timeout(delay) as cm:
             reached.append("before")
             await anyio.lowlevel.checkpoint()
@@ -122,7 +122,7 @@ async def test_nested_inner_expires_first() -> None:
 async def test_nested_timeouts_same_deadline_outer_wins() -> None:
     deadline = anyio.current_time() + 5
     inner_saw: list[type[BaseException]] = []
-    with pytest.raises(TimeoutError):
+    with pytest.raises(TimeoutError):  # noqa: PT012
         async with asynckit.timeout_at(deadline) as outer:
             try:
                 async with asynckit.timeout_at(deadline) as inner:
@@ -137,9 +137,8 @@ async def test_nested_timeouts_same_deadline_outer_wins() -> None:
 
 async def test_nested_outer_expires_while_inner_active() -> None:
     with pytest.raises(TimeoutError):
-        async with asynckit.timeout(1) as outer:
-            async with asynckit.timeout(100) as inner:
-                await anyio.sleep(3600)
+        async with asynckit.timeout(1) as outer, asynckit.timeout(100) as inner:
+            await anyio.sleep(3600)
     assert outer.cancelled_caught
     assert not inner.expired()
 
@@ -148,7 +147,7 @@ async def test_timeout_around_task_group_raises_timeout_error() -> None:
     async def forever() -> None:
         await anyio.sleep(math.inf)
 
-    with pytest.raises(TimeoutError):
+    with pytest.raises(TimeoutError):  # noqa: PT012
         async with asynckit.timeout(1), anyio.create_task_group() as tg:
             tg.start_soon(forever)
             tg.start_soon(forever)
@@ -156,7 +155,7 @@ async def test_timeout_around_task_group_raises_timeout_error() -> None:
 
 
 async def test_error_during_cancellation_wins_and_shows_timeout_context() -> None:
-    with pytest.raises(ZeroDivisionError) as info:
+    with pytest.raises(ZeroDivisionError) as info:  # noqa: PT012
         async with asynckit.timeout(1) as cm:
             try:
                 await anyio.sleep(10)
@@ -292,7 +291,7 @@ async def test_lifecycle_errors_name_the_scope() -> None:
 
 
 async def test_expiring_scope_cannot_be_rescheduled() -> None:
-    with pytest.raises(TimeoutError):
+    with pytest.raises(TimeoutError):  # noqa: PT012
         async with asynckit.timeout(1) as cm:
             try:
                 await anyio.sleep(10)
@@ -316,7 +315,7 @@ def test_outside_async_code() -> None:
 async def test_shielded_block_defers_outer_timeout() -> None:
     start = anyio.current_time()
     done = []
-    with pytest.raises(TimeoutError):
+    with pytest.raises(TimeoutError):  # noqa: PT012
         async with asynckit.timeout(1) as cm:
             with asynckit.shielded() as shield:
                 assert repr(shield) == "<CancelShield [active]>"
@@ -330,15 +329,14 @@ async def test_shielded_block_defers_outer_timeout() -> None:
 
 
 async def test_timeout_inside_shielded_block_still_fires() -> None:
-    with asynckit.shielded():
-        with pytest.raises(TimeoutError):
-            async with asynckit.timeout(1):
-                await anyio.sleep(3600)
+    with asynckit.shielded(), pytest.raises(TimeoutError):
+        async with asynckit.timeout(1):
+            await anyio.sleep(3600)
 
 
 async def test_nested_shields_release_at_the_outermost() -> None:
     start = anyio.current_time()
-    with pytest.raises(TimeoutError):
+    with pytest.raises(TimeoutError):  # noqa: PT012
         async with asynckit.timeout(1):
             with asynckit.shielded():
                 with asynckit.shielded():
@@ -349,7 +347,7 @@ async def test_nested_shields_release_at_the_outermost() -> None:
 
 
 async def test_deadline_passed_in_shield_cannot_be_moved() -> None:
-    with pytest.raises(TimeoutError):
+    with pytest.raises(TimeoutError):  # noqa: PT012
         async with asynckit.timeout(1) as cm:
             with asynckit.shielded():
                 await anyio.sleep(2)
@@ -388,7 +386,7 @@ async def test_group_of_errors_keeps_errors() -> None:
         finally:
             raise ValueError("cleanup failed")
 
-    with pytest.raises(BaseExceptionGroup) as info:
+    with pytest.raises(BaseExceptionGroup) as info:  # noqa: PT012
         async with asynckit.timeout(1), anyio.create_task_group() as tg:
             tg.start_soon(crash)
             await anyio.sleep(10)
@@ -405,6 +403,6 @@ def test_shield_on_trio_points_to_shielded() -> None:
     async def main() -> None:
         coro = anyio.sleep(0)
         with pytest.raises(RuntimeError, match="shielded"):
-            asynckit.shield(coro)  # type: ignore[arg-type]
+            asynckit.shield(coro)
 
     trio.run(main)

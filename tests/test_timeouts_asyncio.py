@@ -18,7 +18,7 @@ import asynckit
 from tests._virtual_time import ASYNCIO_VIRTUAL_TIME_BACKENDS
 
 if sys.version_info < (3, 11):
-    from exceptiongroup import BaseExceptionGroup
+    from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found,unused-ignore]
 
 
 @pytest.fixture(params=ASYNCIO_VIRTUAL_TIME_BACKENDS)
@@ -51,7 +51,7 @@ async def test_pending_cancel_with_positive_timeout_firing_during_cleanup() -> N
     task = asyncio.current_task()
     assert task is not None
     task.cancel()
-    with pytest.raises(asyncio.CancelledError):
+    with pytest.raises(asyncio.CancelledError):  # noqa: PT012
         async with asynckit.timeout(1):
             try:
                 await asyncio.sleep(10)
@@ -144,7 +144,7 @@ async def test_outside_cancel_during_cleanup_with_bare_yields() -> None:
 
 async def test_nested_timeout_firing_in_cleanup_keeps_outer_timeout() -> None:
     inner_errors = []
-    with pytest.raises(TimeoutError):
+    with pytest.raises(TimeoutError):  # noqa: PT012
         async with asynckit.timeout(1):
             try:
                 await asyncio.sleep(10)
@@ -168,7 +168,7 @@ async def test_cancellation_swallowed_by_block_is_not_timeout() -> None:
 
 
 async def test_group_of_cancellations_is_a_timeout() -> None:
-    with pytest.raises(TimeoutError) as info:
+    with pytest.raises(TimeoutError) as info:  # noqa: PT012
         async with asynckit.timeout(1):
             try:
                 await asyncio.sleep(10)
@@ -184,7 +184,7 @@ async def test_group_of_cancellations_is_a_timeout() -> None:
 
 
 async def test_group_with_errors_gets_timeout_context() -> None:
-    with pytest.raises(BaseExceptionGroup) as info:
+    with pytest.raises(BaseExceptionGroup) as info:  # noqa: PT012
         async with asynckit.timeout(1):
             try:
                 await asyncio.sleep(10)
@@ -200,7 +200,7 @@ async def test_asyncio_task_group_inside_timeout() -> None:
     async def forever() -> None:
         await asyncio.sleep(math.inf)
 
-    with pytest.raises(TimeoutError):
+    with pytest.raises(TimeoutError):  # noqa: PT012
         async with asynckit.timeout(1), asyncio.TaskGroup() as tg:  # type: ignore[attr-defined,unused-ignore]
             tg.create_task(forever())
             await forever()

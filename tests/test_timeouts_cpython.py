@@ -55,14 +55,18 @@ if sys.version_info < (3, 12):
 FLAVOUR_SPECIFIC: dict[tuple[str, str], tuple[str, str]] = {
     ("test_waitfor", "test_wait_for_timeout_less_then_0_or_0_coroutine_do_not_started"): (
         "eager",
-        "with eager tasks the coroutine runs to completion inside ensure_future(), "
-        "so there is nothing left to time out; asyncio.wait_for fails it there too",
+        (
+            "with eager tasks the coroutine runs to completion inside ensure_future(), "
+            "so there is nothing left to time out; asyncio.wait_for fails it there too"
+        ),
     ),
     ("test_timeouts", "test_nested_timeouts"): (
         "uvloop",
-        "two timers due in the same millisecond may fire in either order on uvloop, "
-        "so the inner timeout can fire alone; asyncio.timeout fails it there too; "
-        "test_nested_timeouts_same_deadline_outer_wins covers it deterministically",
+        (
+            "two timers due in the same millisecond may fire in either order on uvloop, "
+            "so the inner timeout can fire alone; asyncio.timeout fails it there too; "
+            "test_nested_timeouts_same_deadline_outer_wins covers it deterministically"
+        ),
     ),
 }
 

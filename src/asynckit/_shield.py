@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 
+
 def _on_trio() -> bool:
     try:
         return sniffio.current_async_library() == "trio"

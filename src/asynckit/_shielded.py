@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import enum
 import itertools
-import sys
 from typing import TYPE_CHECKING, Protocol
 
 import anyio
 import sniffio
 
 if TYPE_CHECKING:
+    import sys
     from types import TracebackType
 
     if sys.version_info >= (3, 11):

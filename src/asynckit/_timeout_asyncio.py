@@ -28,7 +28,7 @@ from asynckit._shielded import defer_to_shield, next_sequence
 from asynckit._timeout_scope import Timeout, _State
 
 if sys.version_info < (3, 11):
-    from exceptiongroup import BaseExceptionGroup
+    from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found,unused-ignore]
 
 if TYPE_CHECKING:
     import asyncio
@@ -51,13 +51,15 @@ class AsyncioTimeout(Timeout):
         "_cancelling",
         "_foreign",
         "_handle",
+        "_held",
         "_loop",
         "_saved_message",
-        "_held",
         "_sequence",
         "_task",
         "_watched",
     )
+
+    _loop: asyncio.AbstractEventLoop
 
     def __init__(self, when: float | None, *, quiet: bool = False) -> None:
         super().__init__(when, quiet=quiet)
@@ -75,7 +77,8 @@ class AsyncioTimeout(Timeout):
             raise RuntimeError(f"{self!r} should be used inside a task")
         self._state = _State.ENTERED
         self._task = task
-        self._loop = loop = _get_running_loop()
+        loop: asyncio.AbstractEventLoop = _get_running_loop()  # type: ignore[assignment]
+        self._loop = loop
         self._sequence = next_sequence()
         if _HAS_UNCANCEL:
             cancelling: int = task.cancelling()  # type: ignore[attr-defined,unused-ignore]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import enum
 import math
-import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import sys
     from types import TracebackType
 
     if sys.version_info >= (3, 11):

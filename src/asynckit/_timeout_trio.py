@@ -10,7 +10,6 @@ built-in `TimeoutError` instead of ``trio.TooSlowError``.
 from __future__ import annotations
 
 import math
-import sys
 from typing import TYPE_CHECKING
 
 import trio
@@ -18,6 +17,7 @@ import trio
 from asynckit._timeout_scope import Timeout, _State
 
 if TYPE_CHECKING:
+    import sys
     from types import TracebackType
 
     if sys.version_info >= (3, 11):
@@ -35,11 +35,11 @@ class TrioTimeout(Timeout):
         super().__init__(when, quiet=quiet)
         self._scope: trio.CancelScope | None = None
 
-    def expired(self) -> bool:  # noqa: D102 - documented on Timeout
+    def expired(self) -> bool:
         self._refresh()
         return super().expired()
 
-    def reschedule(self, when: float | None) -> None:  # noqa: D102 - documented on Timeout
+    def reschedule(self, when: float | None) -> None:
         self._refresh()
         super().reschedule(when)
 

@@ -217,8 +217,7 @@ def with_timeout(
     """
     if callable(delay):
         raise TypeError(
-            "with_timeout() takes the delay in seconds: write @with_timeout(5), "
-            "not @with_timeout"
+            "with_timeout() takes the delay in seconds: write @with_timeout(5), not @with_timeout"
         )
     checked = check_delay(delay, "with_timeout(): delay")
 

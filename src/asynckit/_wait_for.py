@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from asyncio.events import _get_running_loop
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from asynckit._timeout_asyncio import AsyncioTimeout
 from asynckit._timeouts import _make_after
@@ -74,7 +74,7 @@ async def wait_for(fut: Awaitable[_T], timeout: float | None) -> _T:
     raise AssertionError("unreachable")  # pragma: no cover - mypy: async with may swallow
 
 
-async def _cancel_and_wait(fut: asyncio.Future[object], loop: asyncio.AbstractEventLoop) -> None:
+async def _cancel_and_wait(fut: asyncio.Future[Any], loop: asyncio.AbstractEventLoop) -> None:
     # Waits on a separate future so that this wait itself stays cancellable
     # even if *fut* ignores its cancellation.
     waiter = loop.create_future()
