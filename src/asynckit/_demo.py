@@ -51,6 +51,7 @@ async def _timeouts() -> list[str]:
     async with asynckit.move_on_after(0.05) as scope:
         await anyio.sleep(10)
     lines.append(f"move_on_after(0.05): carried on, cancelled_caught={scope.cancelled_caught}")
+
     async def fetch() -> str:
         await anyio.sleep(0.01)
         return "payload"

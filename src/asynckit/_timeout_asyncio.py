@@ -21,7 +21,6 @@ import math
 import sys
 import weakref
 from asyncio import CancelledError, current_task
-from asyncio.events import _get_running_loop
 from typing import TYPE_CHECKING, Any
 
 from asynckit._shielded import defer_to_shield, next_sequence
@@ -41,6 +40,9 @@ if TYPE_CHECKING:
 
 _HAS_UNCANCEL = sys.version_info >= (3, 11)
 _INF = math.inf
+_CREATED = _State.CREATED
+_ENTERED = _State.ENTERED
+_EXITED = _State.EXITED
 
 
 class AsyncioTimeout(Timeout):
@@ -59,10 +61,15 @@ class AsyncioTimeout(Timeout):
         "_watched",
     )
 
-    _loop: asyncio.AbstractEventLoop
-
-    def __init__(self, when: float | None, *, quiet: bool = False) -> None:
-        super().__init__(when, quiet=quiet)
+    def __init__(
+        self, when: float | None, loop: asyncio.AbstractEventLoop, quiet: bool = False
+    ) -> None:
+        # Timeout.__init__ inlined: this is on the hot path.
+        self._when = when
+        self._loop = loop
+        self._quiet = quiet
+        self._state = _CREATED
+        self._cancelled_caught = False
         self._handle: asyncio.Handle | None = None
         self._task: asyncio.Task[Any] | None = None
         self._cancelling = 0
@@ -70,19 +77,17 @@ class AsyncioTimeout(Timeout):
         self._foreign = False
 
     async def __aenter__(self) -> Self:
-        if self._state is not _State.CREATED:
+        if self._state is not _CREATED:
             raise RuntimeError(f"{self!r} has already been entered")
         task = current_task()
         if task is None:
             raise RuntimeError(f"{self!r} should be used inside a task")
-        self._state = _State.ENTERED
+        self._state = _ENTERED
         self._task = task
-        loop: asyncio.AbstractEventLoop = _get_running_loop()  # type: ignore[assignment]
-        self._loop = loop
         self._sequence = next_sequence()
         if _HAS_UNCANCEL:
             cancelling: int = task.cancelling()  # type: ignore[attr-defined,unused-ignore]
-            if getattr(task, "_must_cancel", False):
+            if task._must_cancel:  # type: ignore[attr-defined]
                 # `task.cancel(); async with timeout(0): await ...`: the pending
                 # request is delivered inside the block, after our deadline may
                 # have fired too; it is not ours, so the baseline excludes it and
@@ -91,6 +96,7 @@ class AsyncioTimeout(Timeout):
             self._cancelling = cancelling
         when = self._when
         if when is not None and when != _INF:
+            loop = self._loop
             if when <= loop.time():
                 self._handle = loop.call_soon(self._on_timeout)
             else:
@@ -108,8 +114,8 @@ class AsyncioTimeout(Timeout):
             handle.cancel()
             self._handle = None
         state = self._state
-        if state is _State.ENTERED:
-            self._state = _State.EXITED
+        if state is _ENTERED:
+            self._state = _EXITED
             return None
         if state is not _State.EXPIRING:
             raise RuntimeError(f"{self!r} is not active")

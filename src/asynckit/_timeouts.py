@@ -17,6 +17,7 @@ from asynckit._timeout_asyncio import AsyncioTimeout
 from asynckit._timeout_scope import Timeout, check_delay
 
 if TYPE_CHECKING:
+    import asyncio
     from collections.abc import Awaitable, Callable, Coroutine
     from typing import Any
 
@@ -42,16 +43,28 @@ def _trio_now(name: str) -> float:
 def _make_after(delay: float | None, name: str, *, quiet: bool) -> Timeout:
     loop = _get_running_loop()
     if loop is not None:
-        if delay is None:
-            return AsyncioTimeout(None, quiet=quiet)
-        try:
-            when = loop.time() + delay
-        except TypeError:
-            check_delay(delay, f"{name}(): delay")
-            raise
-        if when != when:
-            raise ValueError(f"{name}(): delay must not be NaN")
-        return AsyncioTimeout(when, quiet=quiet)
+        return AsyncioTimeout(_asyncio_deadline(loop, delay, name), loop, quiet)
+    return _trio_after(delay, name, quiet=quiet)
+
+
+def _asyncio_deadline(
+    loop: asyncio.AbstractEventLoop, delay: float | None, name: str
+) -> float | None:
+    if delay is None:
+        return None
+    try:
+        when = loop.time() + delay
+    except TypeError:
+        check_delay(delay, f"{name}(): delay")
+        raise
+    if when != when:
+        raise ValueError(f"{name}(): delay must not be NaN")
+    if isinstance(delay, bool):
+        raise TypeError(f"{name}(): delay must be a real number of seconds or None, got {delay!r}")
+    return when
+
+
+def _trio_after(delay: float | None, name: str, *, quiet: bool) -> Timeout:
     checked = check_delay(delay, f"{name}(): delay")
     now = _trio_now(name)
     from asynckit._timeout_trio import TrioTimeout
@@ -61,8 +74,9 @@ def _make_after(delay: float | None, name: str, *, quiet: bool) -> Timeout:
 
 def _make_at(when: float | None, name: str, *, quiet: bool) -> Timeout:
     checked = check_delay(when, f"{name}(): when")
-    if _get_running_loop() is not None:
-        return AsyncioTimeout(checked, quiet=quiet)
+    loop = _get_running_loop()
+    if loop is not None:
+        return AsyncioTimeout(checked, loop, quiet)
     _trio_now(name)
     from asynckit._timeout_trio import TrioTimeout
 
@@ -108,7 +122,22 @@ def timeout(delay: float | None) -> Timeout:
 
     .. versionadded:: 0.1.0
     """
-    return _make_after(delay, "timeout", quiet=False)
+    # The asyncio path of _make_after, inlined: entering a timeout is a hot path.
+    loop = _get_running_loop()
+    if loop is None:
+        return _trio_after(delay, "timeout", quiet=False)
+    if delay is None:
+        return AsyncioTimeout(None, loop)
+    try:
+        when = loop.time() + delay
+    except TypeError:
+        check_delay(delay, "timeout(): delay")
+        raise
+    if when != when:
+        raise ValueError("timeout(): delay must not be NaN")
+    if delay.__class__ is bool:
+        raise TypeError(f"timeout(): delay must be a real number of seconds or None, got {delay!r}")
+    return AsyncioTimeout(when, loop)
 
 
 def timeout_at(when: float | None) -> Timeout:

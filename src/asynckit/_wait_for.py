@@ -16,7 +16,7 @@ from asyncio.events import _get_running_loop
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from asynckit._timeout_asyncio import AsyncioTimeout
-from asynckit._timeouts import _make_after
+from asynckit._timeouts import _asyncio_deadline, _make_after
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable
@@ -52,14 +52,22 @@ async def wait_for(fut: Awaitable[_T], timeout: float | None) -> _T:
 
     .. versionadded:: 0.1.0
     """
-    try:
-        scope = _make_after(timeout, "wait_for", quiet=False)
-    except BaseException:
-        if inspect.iscoroutine(fut):
-            fut.close()
-        raise
     loop = _get_running_loop()
-    if loop is not None and timeout is not None and timeout <= 0:
+    if loop is None:
+        try:
+            scope = _make_after(timeout, "wait_for", quiet=False)
+        except BaseException:
+            _close(fut)
+            raise
+        async with scope:
+            return await fut
+        raise AssertionError("unreachable")  # pragma: no cover - async with may swallow
+    try:
+        when = _asyncio_deadline(loop, timeout, "wait_for")
+    except BaseException:
+        _close(fut)
+        raise
+    if when is not None and timeout <= 0:  # type: ignore[operator]
         inner = asyncio.ensure_future(fut, loop=loop)
         if inner.done():
             return inner.result()
@@ -68,10 +76,15 @@ async def wait_for(fut: Awaitable[_T], timeout: float | None) -> _T:
             return inner.result()
         except asyncio.CancelledError as exc:
             raise TimeoutError from exc
-    assert loop is None or isinstance(scope, AsyncioTimeout)
-    async with scope:
+    async with AsyncioTimeout(when, loop):
         return await fut
-    raise AssertionError("unreachable")  # pragma: no cover - mypy: async with may swallow
+    raise AssertionError("unreachable")  # pragma: no cover - async with may swallow
+
+
+def _close(fut: object) -> None:
+    # A coroutine we refuse is closed, so it does not warn "never awaited".
+    if inspect.iscoroutine(fut):
+        fut.close()
 
 
 async def _cancel_and_wait(fut: asyncio.Future[Any], loop: asyncio.AbstractEventLoop) -> None:
