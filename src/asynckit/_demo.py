@@ -43,8 +43,9 @@ async def _timeouts() -> list[str]:
     import asynckit
 
     lines = []
+    cm = asynckit.timeout(0.05)
     try:
-        async with asynckit.timeout(0.05) as cm:
+        async with cm:
             await anyio.sleep(10)
     except TimeoutError:
         lines.append(f"timeout(0.05) around a 10 s sleep: TimeoutError, scope {cm!r}")
