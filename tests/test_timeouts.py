@@ -406,3 +406,17 @@ def test_shield_on_trio_points_to_shielded() -> None:
             asynckit.shield(coro)
 
     trio.run(main)
+
+
+def test_shield_on_trio_with_a_non_coroutine() -> None:
+    trio = pytest.importorskip("trio")
+
+    class Awaitable:
+        def __await__(self) -> Any:
+            yield
+
+    async def main() -> None:
+        with pytest.raises(RuntimeError, match="asyncio-only"):
+            asynckit.shield(Awaitable())
+
+    trio.run(main)

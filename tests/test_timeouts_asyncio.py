@@ -233,3 +233,34 @@ async def test_enter_outside_task() -> None:
     exc = await done
     assert isinstance(exc, RuntimeError)
     assert "inside a task" in str(exc)
+
+
+async def test_timeout_context_is_inserted_deep_in_the_chain() -> None:
+    # As CPython 3.13's test_foreign_exception_on_timeout_2, on every version.
+    with pytest.raises(ZeroDivisionError) as info:
+        async with asynckit.timeout(1):
+            try:
+                await asyncio.sleep(10)
+            finally:
+                try:
+                    raise KeyError("cleanup")
+                finally:
+                    1 / 0  # noqa: B018
+    key_error = info.value.__context__
+    assert isinstance(key_error, KeyError)
+    assert isinstance(key_error.__context__, TimeoutError)
+    assert isinstance(key_error.__context__.__cause__, asyncio.CancelledError)
+
+
+async def test_number_types() -> None:
+    from decimal import Decimal
+
+    loop = asyncio.get_running_loop()
+    async with asynckit.timeout(Decimal("1.5")) as cm:  # type: ignore[arg-type]
+        assert cm.when() == pytest.approx(loop.time() + 1.5)
+    with pytest.raises(TypeError, match=r"timeout\(\): delay must be a real number"):
+        asynckit.timeout(True)
+    with pytest.raises(TypeError, match=r"move_on_after\(\): delay must be a real number"):
+        asynckit.move_on_after(False)
+    with pytest.raises(TypeError, match=r"move_on_after\(\): delay must be a real number"):
+        asynckit.move_on_after([1])  # type: ignore[arg-type]

@@ -171,3 +171,37 @@ class TestAsyncioOnly:
         with pytest.raises(asyncio.CancelledError):
             await task
         assert not reached
+
+
+class TestAsyncioEdges:
+    @pytest.fixture(params=ASYNCIO_VIRTUAL_TIME_BACKENDS)
+    def anyio_backend(self, request: pytest.FixtureRequest) -> tuple[str, dict[str, Any]]:
+        backend: tuple[str, dict[str, Any]] = request.param
+        return backend
+
+    async def test_bad_timeout_with_future_leaves_it_alone(self) -> None:
+        fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        with pytest.raises(ValueError, match="NaN"):
+            await asynckit.wait_for(fut, math.nan)
+        assert not fut.done()
+        fut.cancel()
+
+    async def test_inner_finishing_as_caller_is_cancelled_during_zero_timeout(self) -> None:
+        release = asyncio.Event()
+
+        async def slow_to_cancel() -> None:
+            try:
+                await asyncio.sleep(10)
+            finally:
+                await release.wait()
+
+        inner = asyncio.create_task(slow_to_cancel())
+        await asyncio.sleep(0)
+        outer = asyncio.create_task(asynckit.wait_for(inner, 0))
+        await asyncio.sleep(1)
+        release.set()  # inner finishes in the same iteration as...
+        outer.cancel()  # ...the caller's cancellation
+        with pytest.raises(asyncio.CancelledError):
+            await outer
+        with pytest.raises(asyncio.CancelledError):
+            await inner

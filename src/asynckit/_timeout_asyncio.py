@@ -189,7 +189,9 @@ class AsyncioTimeout(Timeout):
 
     def _refire(self) -> None:
         # The shielded block that held this scope's cancellation has exited.
-        if self._held and self._state is _State.EXPIRING:
+        # (Shields nest inside the scopes they hold back, so this scope is
+        # still expiring; the check guards against hand-driven misnesting.)
+        if self._held and self._state is _State.EXPIRING:  # pragma: no branch
             self._handle = self._loop.call_soon(self._redeliver)
 
     def _redeliver(self) -> None:

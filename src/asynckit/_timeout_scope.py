@@ -160,10 +160,6 @@ class Timeout:
             return f"<Timeout [active] when={shown}{extra}>"
         return f"<Timeout [{self._state.value}]{extra}>"
 
-    def _check_enter(self) -> None:
-        if self._state is not _State.CREATED:
-            raise RuntimeError(f"{self!r} has already been entered")
-
     async def __aenter__(self) -> Self:
         raise NotImplementedError
 

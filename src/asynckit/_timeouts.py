@@ -52,16 +52,15 @@ def _asyncio_deadline(
 ) -> float | None:
     if delay is None:
         return None
-    try:
-        when = loop.time() + delay
-    except TypeError:
-        check_delay(delay, f"{name}(): delay")
-        raise
-    if when != when:
-        raise ValueError(f"{name}(): delay must not be NaN")
-    if isinstance(delay, bool):
-        raise TypeError(f"{name}(): delay must be a real number of seconds or None, got {delay!r}")
-    return when
+    if delay.__class__ is float or delay.__class__ is int:
+        when: float = loop.time() + delay
+        if when != when:
+            raise ValueError(f"{name}(): delay must not be NaN")
+        return when
+    # bool, Decimal, Fraction, numpy scalars, wrong types: the slow, careful way.
+    checked = check_delay(delay, f"{name}(): delay")
+    assert checked is not None
+    return loop.time() + checked
 
 
 def _trio_after(delay: float | None, name: str, *, quiet: bool) -> Timeout:
@@ -126,18 +125,7 @@ def timeout(delay: float | None) -> Timeout:
     loop = _get_running_loop()
     if loop is None:
         return _trio_after(delay, "timeout", quiet=False)
-    if delay is None:
-        return AsyncioTimeout(None, loop)
-    try:
-        when = loop.time() + delay
-    except TypeError:
-        check_delay(delay, "timeout(): delay")
-        raise
-    if when != when:
-        raise ValueError("timeout(): delay must not be NaN")
-    if delay.__class__ is bool:
-        raise TypeError(f"timeout(): delay must be a real number of seconds or None, got {delay!r}")
-    return AsyncioTimeout(when, loop)
+    return AsyncioTimeout(_asyncio_deadline(loop, delay, "timeout"), loop)
 
 
 def timeout_at(when: float | None) -> Timeout:
