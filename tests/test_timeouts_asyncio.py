@@ -237,7 +237,7 @@ async def test_enter_outside_task() -> None:
 
 async def test_timeout_context_is_inserted_deep_in_the_chain() -> None:
     # As CPython 3.13's test_foreign_exception_on_timeout_2, on every version.
-    with pytest.raises(ZeroDivisionError) as info:
+    with pytest.raises(ZeroDivisionError) as info:  # noqa: PT012
         async with asynckit.timeout(1):
             try:
                 await asyncio.sleep(10)
