@@ -264,3 +264,26 @@ async def test_number_types() -> None:
         asynckit.move_on_after(False)
     with pytest.raises(TypeError, match=r"move_on_after\(\): delay must be a real number"):
         asynckit.move_on_after([1])  # type: ignore[arg-type]
+
+
+async def test_outside_cancel_handled_in_cleanup_then_reraised() -> None:
+    cleanup_started = asyncio.Event()
+
+    async def victim() -> None:
+        async with asynckit.timeout(1):
+            try:
+                await asyncio.sleep(10)
+            finally:
+                cleanup_started.set()
+                try:
+                    await asyncio.sleep(10)  # the outside cancellation lands here
+                except asyncio.CancelledError:
+                    await asyncio.sleep(0)  # e.g. report it, then re-raise
+                    raise
+
+    task = asyncio.create_task(victim())
+    await cleanup_started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert task.cancelled()
