@@ -25,6 +25,7 @@ import asynckit
 from benchmarks._harness import bench_async, bench_sync
 
 N = 2000
+ROUNDS = 31
 HAS_ASYNCIO_TIMEOUT = sys.version_info >= (3, 11)
 
 try:
@@ -89,43 +90,50 @@ ON_310 = not HAS_ASYNCIO_TIMEOUT
 
 
 def test_timeout_asynckit(benchmark: Any) -> None:
-    bench_async(benchmark, rounds_asynckit, group=GROUP)
+    bench_async(benchmark, rounds_asynckit, group=GROUP, rounds=ROUNDS)
 
 
 @pytest.mark.skipif(not HAS_ASYNCIO_TIMEOUT, reason="asyncio.timeout is 3.11+")
 def test_timeout_asyncio(benchmark: Any) -> None:
-    bench_async(benchmark, rounds_asyncio, group=GROUP, baseline=True)
+    bench_async(benchmark, rounds_asyncio, group=GROUP, baseline=True, rounds=ROUNDS)
 
 
 @pytest.mark.skipif(async_timeout is None, reason="async-timeout is not installed")
 def test_timeout_async_timeout(benchmark: Any) -> None:
-    bench_async(benchmark, rounds_async_timeout, group=GROUP, baseline=ON_310)
+    bench_async(benchmark, rounds_async_timeout, group=GROUP, baseline=ON_310, rounds=ROUNDS)
 
 
 def test_timeout_anyio_on_asyncio(benchmark: Any) -> None:
-    bench_async(benchmark, rounds_anyio, group=GROUP)
+    bench_async(benchmark, rounds_anyio, group=GROUP, rounds=ROUNDS)
 
 
 @pytest.mark.skipif(trio is None, reason="trio is not installed")
 def test_timeout_trio_asynckit(benchmark: Any) -> None:
     assert trio is not None
-    bench_sync(benchmark, lambda: trio.run(rounds_asynckit), group="timeout-trio")
+    bench_sync(benchmark, lambda: trio.run(rounds_asynckit), group="timeout-trio", rounds=ROUNDS)
 
 
 @pytest.mark.skipif(trio is None, reason="trio is not installed")
 def test_timeout_trio_fail_after(benchmark: Any) -> None:
     assert trio is not None
-    bench_sync(benchmark, lambda: trio.run(rounds_trio), group="timeout-trio", baseline=True)
+    bench_sync(
+        benchmark, lambda: trio.run(rounds_trio), group="timeout-trio", baseline=True, rounds=ROUNDS
+    )
 
 
 @pytest.mark.skipif(trio is None, reason="trio is not installed")
 def test_timeout_trio_anyio(benchmark: Any) -> None:
     assert trio is not None
-    bench_sync(benchmark, lambda: trio.run(rounds_anyio), group="timeout-trio")
+    bench_sync(benchmark, lambda: trio.run(rounds_anyio), group="timeout-trio", rounds=ROUNDS)
 
 
 def test_wait_for_asynckit(benchmark: Any) -> None:
-    bench_async(benchmark, lambda: rounds_wait_for(asynckit.wait_for), group="wait_for-asyncio")
+    bench_async(
+        benchmark,
+        lambda: rounds_wait_for(asynckit.wait_for),
+        group="wait_for-asyncio",
+        rounds=ROUNDS,
+    )
 
 
 def test_wait_for_asyncio(benchmark: Any) -> None:
@@ -134,4 +142,5 @@ def test_wait_for_asyncio(benchmark: Any) -> None:
         lambda: rounds_wait_for(asyncio.wait_for),
         group="wait_for-asyncio",
         baseline=True,
+        rounds=ROUNDS,
     )

@@ -26,13 +26,24 @@ if TYPE_CHECKING:
         from typing_extensions import Self
 
 
+_CancelScope = trio.CancelScope
+_INF = math.inf
+_CREATED = _State.CREATED
+_ENTERED = _State.ENTERED
+_EXITED = _State.EXITED
+
+
 class TrioTimeout(Timeout):
     """`Timeout` on trio: a ``trio.CancelScope`` with a deadline."""
 
     __slots__ = ("_scope",)
 
-    def __init__(self, when: float | None, *, quiet: bool = False) -> None:
-        super().__init__(when, quiet=quiet)
+    def __init__(self, when: float | None, quiet: bool = False) -> None:
+        # Timeout.__init__ inlined: this is on the hot path.
+        self._when = when
+        self._quiet = quiet
+        self._state = _CREATED
+        self._cancelled_caught = False
         self._scope: trio.CancelScope | None = None
 
     def expired(self) -> bool:
@@ -58,13 +69,13 @@ class TrioTimeout(Timeout):
         self._scope.deadline = math.inf if when is None else when
 
     async def __aenter__(self) -> Self:
-        if self._state is not _State.CREATED:
+        if self._state is not _CREATED:
             raise RuntimeError(f"{self!r} has already been entered")
         when = self._when
-        scope = trio.CancelScope(deadline=math.inf if when is None else when)
+        scope = _CancelScope(deadline=_INF if when is None else when)
         scope.__enter__()
         self._scope = scope
-        self._state = _State.ENTERED
+        self._state = _ENTERED
         return self
 
     async def __aexit__(
@@ -74,9 +85,10 @@ class TrioTimeout(Timeout):
         exc_tb: TracebackType | None,
     ) -> bool | None:
         scope = self._scope
-        if scope is None or self._state not in (_State.ENTERED, _State.EXPIRING):
+        state = self._state
+        if scope is None or (state is not _ENTERED and state is not _State.EXPIRING):
             raise RuntimeError(f"{self!r} is not active")
-        self._state = _State.EXPIRED if scope.cancel_called else _State.EXITED
+        self._state = _State.EXPIRED if scope.cancel_called else _EXITED
         # May raise: when the block raised a group holding our Cancelled and
         # other errors, trio strips the Cancelled and re-raises the rest.
         scope.__exit__(exc_type, exc_val, exc_tb)

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 from asyncio.events import _get_running_loop
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
-
-import sniffio
 
 from asynckit._timeout_asyncio import AsyncioTimeout
 from asynckit._timeout_scope import Timeout, check_delay
@@ -21,23 +20,40 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Coroutine
     from typing import Any
 
+    from asynckit._timeout_trio import TrioTimeout
+
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
 
 def _trio_now(name: str) -> float:
-    try:
-        library = sniffio.current_async_library()
-    except sniffio.AsyncLibraryNotFoundError:
-        library = None
-    if library != "trio":
-        raise RuntimeError(
-            f"{name}() must be called from async code running on asyncio or trio "
-            "(no running event loop found)"
-        )
-    import trio
+    # No asyncio loop runs in this thread; the other backend is trio. (Looking
+    # trio up in sys.modules keeps asynckit from importing it for asyncio users.)
+    trio = sys.modules.get("trio")
+    if trio is not None:
+        try:
+            now: float = trio.current_time()
+        except RuntimeError:
+            pass
+        else:
+            return now
+    raise RuntimeError(
+        f"{name}() must be called from async code running on asyncio or trio "
+        "(no running event loop found)"
+    )
 
-    return trio.current_time()
+
+_trio_timeout_class: type[TrioTimeout] | None = None
+
+
+def _trio_timeout(when: float | None, quiet: bool) -> Timeout:
+    global _trio_timeout_class
+    cls = _trio_timeout_class
+    if cls is None:
+        from asynckit._timeout_trio import TrioTimeout
+
+        cls = _trio_timeout_class = TrioTimeout
+    return cls(when, quiet)
 
 
 def _make_after(delay: float | None, name: str, *, quiet: bool) -> Timeout:
@@ -64,11 +80,15 @@ def _asyncio_deadline(
 
 
 def _trio_after(delay: float | None, name: str, *, quiet: bool) -> Timeout:
-    checked = check_delay(delay, f"{name}(): delay")
     now = _trio_now(name)
-    from asynckit._timeout_trio import TrioTimeout
-
-    return TrioTimeout(None if checked is None else now + checked, quiet=quiet)
+    if delay.__class__ is float or delay.__class__ is int:
+        when: float | None = now + delay
+        if when != when:
+            raise ValueError(f"{name}(): delay must not be NaN")
+    else:
+        checked = check_delay(delay, f"{name}(): delay")
+        when = None if checked is None else now + checked
+    return _trio_timeout(when, quiet)
 
 
 def _make_at(when: float | None, name: str, *, quiet: bool) -> Timeout:
@@ -77,9 +97,7 @@ def _make_at(when: float | None, name: str, *, quiet: bool) -> Timeout:
     if loop is not None:
         return AsyncioTimeout(checked, loop, quiet)
     _trio_now(name)
-    from asynckit._timeout_trio import TrioTimeout
-
-    return TrioTimeout(checked, quiet=quiet)
+    return _trio_timeout(checked, quiet)
 
 
 def timeout(delay: float | None) -> Timeout:
