@@ -305,6 +305,12 @@ async def test_expiring_scope_cannot_be_rescheduled() -> None:
         cm.reschedule(1)
 
 
+def test_outside_async_code_without_trio_imported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(sys.modules, "trio", raising=False)
+    with pytest.raises(RuntimeError, match=r"timeout_at\(\) must be called from async code"):
+        asynckit.timeout_at(1)
+
+
 def test_outside_async_code() -> None:
     with pytest.raises(RuntimeError, match=r"timeout\(\) must be called from async code"):
         asynckit.timeout(1)
