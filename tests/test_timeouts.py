@@ -426,3 +426,14 @@ def test_shield_on_trio_with_a_non_coroutine() -> None:
             asynckit.shield(Awaitable())
 
     trio.run(main)
+
+
+async def test_shielded_block_holds_off_an_anyio_scope() -> None:
+    done = []
+    with anyio.move_on_after(1) as outer:
+        with asynckit.shielded():
+            await anyio.sleep(5)
+            done.append(True)
+        await anyio.sleep(3600)
+    assert done == [True]
+    assert outer.cancelled_caught

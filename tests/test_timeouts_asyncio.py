@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import math
 import sys
+import time
 from typing import Any
 
 import pytest
@@ -287,3 +288,12 @@ async def test_outside_cancel_handled_in_cleanup_then_reraised() -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert task.cancelled()
+
+
+async def test_virtual_clock_jumps_to_the_next_timer() -> None:
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    real_start = time.monotonic()
+    await asyncio.sleep(3600)
+    assert loop.time() == pytest.approx(start + 3600)
+    assert time.monotonic() - real_start < 3600
