@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+import weakref
 from typing import TYPE_CHECKING, Protocol
 
 import anyio
@@ -41,8 +42,9 @@ class _State(enum.Enum):
     EXITED = "finished"
 
 
-#: The shields each asyncio task is inside, outermost first.
-active_shields: dict[object, list[CancelShield]] = {}
+#: The shields each asyncio task is inside, outermost first. Weak keys: a task
+#: that is dropped without leaving its block does not stay here.
+active_shields: weakref.WeakKeyDictionary[object, list[CancelShield]] = weakref.WeakKeyDictionary()
 
 
 def defer_to_shield(task: object, sequence: int, scope: _Deferrable) -> bool:
