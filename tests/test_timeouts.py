@@ -437,3 +437,8 @@ async def test_shielded_block_holds_off_an_anyio_scope() -> None:
         await anyio.sleep(3600)
     assert done == [True]
     assert outer.cancelled_caught
+
+
+def test_timeout_has_no_public_constructor() -> None:
+    with pytest.raises(TypeError, match=r"use asynckit.timeout\(\)"):
+        asynckit.Timeout(1)

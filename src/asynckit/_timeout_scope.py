@@ -61,7 +61,7 @@ class Timeout:
     """A scope that cancels its block when a deadline passes.
 
     Returned by `asynckit.timeout`, `asynckit.timeout_at`, `asynckit.move_on_after`
-    and `asynckit.move_on_at`; do not instantiate it directly. It mirrors
+    and `asynckit.move_on_at`, which are its only constructors. It mirrors
     `asyncio.Timeout` (3.11+) on every supported Python and backend:
 
     * ``when()`` / ``reschedule()`` / ``expired()`` as in asyncio;
@@ -77,11 +77,17 @@ class Timeout:
 
     __slots__ = ("_cancelled_caught", "_quiet", "_state", "_when")
 
+    _when: float | None
+    _quiet: bool
+    _state: _State
+    _cancelled_caught: bool
+
     def __init__(self, when: float | None, *, quiet: bool = False) -> None:
-        self._when = when
-        self._quiet = quiet
-        self._state = _State.CREATED
-        self._cancelled_caught = False
+        # The backends' subclasses set the fields themselves (on the hot path).
+        raise TypeError(
+            "asynckit.Timeout has no public constructor: use asynckit.timeout(), "
+            "timeout_at(), move_on_after() or move_on_at()"
+        )
 
     # ------------------------------------------------------------ inspection
 
