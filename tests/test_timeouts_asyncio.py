@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 import asynckit
+from tests._backends import ASYNCIO_BACKENDS
 from tests._virtual_time import ASYNCIO_VIRTUAL_TIME_BACKENDS
 
 if sys.version_info < (3, 11):
@@ -297,3 +298,61 @@ async def test_virtual_clock_jumps_to_the_next_timer() -> None:
     await asyncio.sleep(3600)
     assert loop.time() == pytest.approx(start + 3600)
     assert time.monotonic() - real_start < 3600
+
+
+async def test_timeout_around_awaiting_another_task() -> None:
+    # On 3.10 the cancellation's marker is lost crossing the task boundary; the
+    # scope must still recognise its own cancellation.
+    inner = asyncio.create_task(asyncio.sleep(10))
+    with pytest.raises(TimeoutError):
+        async with asynckit.timeout(1):
+            await inner
+    assert inner.cancelled()
+    with pytest.raises(TimeoutError):
+        async with asynckit.timeout(1):
+            await asyncio.gather(asyncio.sleep(10), asyncio.sleep(20))
+
+
+async def test_outside_cancel_of_awaited_task_is_not_a_timeout() -> None:
+    loop = asyncio.get_running_loop()
+    inner = asyncio.create_task(asyncio.sleep(10))
+    loop.call_later(1, inner.cancel)
+    with pytest.raises(asyncio.CancelledError):
+        async with asynckit.timeout(5) as cm:
+            await inner
+    assert not cm.expired()
+
+
+class TestEveryLoopFlavour:
+    """Checks that need no clock, on every asyncio flavour (uvloop included)."""
+
+    @pytest.fixture(params=ASYNCIO_BACKENDS)
+    def anyio_backend(self, request: pytest.FixtureRequest) -> tuple[str, dict[str, Any]]:
+        backend: tuple[str, dict[str, Any]] = request.param
+        return backend
+
+    async def test_zero_timeout_fires_at_first_checkpoint(self) -> None:
+        with pytest.raises(TimeoutError):
+            async with asynckit.timeout(0):
+                await asyncio.sleep(0)
+        async with asynckit.move_on_after(-1) as scope:
+            await asyncio.sleep(0)
+        assert scope.cancelled_caught
+
+    async def test_pending_cancel_propagates_through_zero_timeout(self) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            async with asynckit.timeout(0):
+                await asyncio.sleep(0)
+        if sys.version_info >= (3, 11):
+            assert task.uncancel() == 0
+
+    async def test_reschedule_to_now(self) -> None:
+        loop = asyncio.get_running_loop()
+        with pytest.raises(TimeoutError):
+            async with asynckit.timeout(3600) as cm:
+                cm.reschedule(loop.time())
+                await asyncio.Event().wait()
+        assert cm.expired()
