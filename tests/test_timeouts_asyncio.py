@@ -351,7 +351,7 @@ class TestEveryLoopFlavour:
 
     async def test_reschedule_to_now(self) -> None:
         loop = asyncio.get_running_loop()
-        with pytest.raises(TimeoutError):
+        with pytest.raises(TimeoutError):  # noqa: PT012
             async with asynckit.timeout(3600) as cm:
                 cm.reschedule(loop.time())
                 await asyncio.Event().wait()
