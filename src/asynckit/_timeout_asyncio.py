@@ -116,9 +116,18 @@ class AsyncioTimeout(Timeout):
         state = self._state
         if state is _ENTERED:
             self._state = _EXITED
+            self._task = None  # no task -> frame -> scope -> task cycle
             return None
         if state is not _State.EXPIRING:
             raise RuntimeError(f"{self!r} is not active")
+        try:
+            return self._exit_expired(exc_type, exc_val)
+        finally:
+            self._task = None
+
+    def _exit_expired(
+        self, exc_type: type[BaseException] | None, exc_val: BaseException | None
+    ) -> bool | None:
         self._state = _State.EXPIRED
         if self._held:
             # The deadline passed inside a shielded block and the scope ended
