@@ -134,14 +134,16 @@ def shielded() -> CancelShield:
     """Protect a block from outside cancellation until it finishes.
 
     Use it for cleanup that must complete (closing a connection, committing or
-    rolling back) even when the surrounding code is being cancelled::
+    rolling back) even when the surrounding code is being cancelled:
 
-        async with asynckit.timeout(5):
-            try:
-                await work()
-            finally:
-                with asynckit.shielded():
-                    await connection.aclose()
+    ```python
+    async with asynckit.timeout(5):
+        try:
+            await work()
+        finally:
+            with asynckit.shielded():
+                await connection.aclose()
+    ```
 
     What it protects against:
 

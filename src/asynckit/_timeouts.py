@@ -103,11 +103,13 @@ def _make_at(when: float | None, name: str, *, quiet: bool) -> Timeout:
 def timeout(delay: float | None) -> Timeout:
     """Cancel the block if it runs longer than *delay* seconds; raise `TimeoutError`.
 
-    The `asyncio.timeout` API on every supported Python (3.10+) and backend::
+    The `asyncio.timeout` API on every supported Python (3.10+) and backend:
 
-        async with asynckit.timeout(10) as cm:
-            await fetch()
-        # on expiry: TimeoutError, and cm.expired() is True
+    ```python
+    async with asynckit.timeout(10) as cm:
+        await fetch()
+    # on expiry: TimeoutError, and cm.expired() is True
+    ```
 
     The block is cancelled at the deadline; the `CancelledError` (or trio's
     ``Cancelled``) that unwinds it is turned into the built-in `TimeoutError` when
@@ -176,12 +178,14 @@ def move_on_after(delay: float | None) -> Timeout:
     trio's and anyio's ``move_on_after`` with asyncio's scope API: when the
     deadline passes the block is cancelled and execution continues after the
     ``async with``; `Timeout.cancelled_caught` (and `Timeout.expired`) tell
-    whether that happened::
+    whether that happened:
 
-        async with asynckit.move_on_after(1) as scope:
-            data = await fetch()
-        if scope.cancelled_caught:
-            data = cached
+    ```python
+    async with asynckit.move_on_after(1) as scope:
+        data = await fetch()
+    if scope.cancelled_caught:
+        data = cached
+    ```
 
     An outside cancellation still propagates.
 
@@ -226,12 +230,12 @@ def with_timeout(
 ) -> Callable[[Callable[_P, Awaitable[_T]]], Callable[_P, Coroutine[Any, Any, _T]]]:
     """Decorate an async function so that every call runs under `timeout`.
 
-    ::
+    ```python
+    @asynckit.with_timeout(5)
+    async def fetch(url: str) -> bytes: ...
 
-        @asynckit.with_timeout(5)
-        async def fetch(url: str) -> bytes: ...
-
-        await fetch("https://example.com")  # TimeoutError after 5 s
+    await fetch("https://example.com")  # TimeoutError after 5 s
+    ```
 
     Each call gets a fresh deadline *delay* seconds after it starts.
 
