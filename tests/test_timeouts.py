@@ -339,3 +339,41 @@ def test_exception_group_import_used() -> None:
 def test_timeout_has_no_public_constructor() -> None:
     with pytest.raises(TypeError, match=r"use asynckit.timeout\(\)"):
         asynckit.Timeout(1)
+
+
+def test_trio_as_a_guest_of_asyncio_gets_trio_scopes() -> None:
+    # In trio's guest mode an asyncio loop is running in the thread too; the
+    # scopes must still be trio's (sniffio says which library runs the task).
+    trio = pytest.importorskip("trio")
+    import asyncio
+
+    async def trio_main() -> None:
+        with pytest.raises(TimeoutError):
+            async with asynckit.timeout(0) as cm:
+                await trio.sleep(10)
+        assert cm.cancelled_caught
+        async with asynckit.move_on_at(trio.current_time()) as scope:
+            await trio.sleep(10)
+        assert scope.cancelled_caught
+
+        async def answer() -> int:
+            await trio.sleep(0)
+            return 42
+
+        assert await asynckit.wait_for(answer(), 10) == 42
+        with asynckit.shielded():
+            await trio.sleep(0)
+        with pytest.raises(RuntimeError, match="asyncio-only"):
+            asynckit.shield(answer())
+
+    async def asyncio_main() -> None:
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[Any] = loop.create_future()
+        trio.lowlevel.start_guest_run(
+            trio_main,
+            run_sync_soon_threadsafe=loop.call_soon_threadsafe,
+            done_callback=done.set_result,
+        )
+        (await done).unwrap()
+
+    asyncio.run(asyncio_main())

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from asyncio.events import _get_running_loop
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import sniffio
@@ -25,10 +24,8 @@ _T = TypeVar("_T")
 
 
 def _on_trio() -> bool:
-    try:
-        return sniffio.current_async_library() == "trio"
-    except sniffio.AsyncLibraryNotFoundError:
-        return False
+    # trio says so through sniffio, also when it runs as a guest of asyncio.
+    return sniffio.thread_local.name == "trio"
 
 
 #: Shielded work still running, kept alive until it finishes.
@@ -65,7 +62,7 @@ def shield(arg: Awaitable[_T]) -> asyncio.Future[_T]:
     .. versionadded:: 0.1.0
     """
     owned = inspect.iscoroutine(arg)
-    if _get_running_loop() is None and _on_trio():
+    if _on_trio():
         if owned:
             arg.close()  # type: ignore[attr-defined]
         raise RuntimeError(

@@ -12,6 +12,8 @@ import sys
 from asyncio.events import _get_running_loop
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
+from sniffio import thread_local as _sniffio_local
+
 from asynckit._timeout_asyncio import AsyncioTimeout
 from asynckit._timeout_scope import Timeout, check_delay
 
@@ -56,8 +58,16 @@ def _trio_timeout(when: float | None, quiet: bool) -> Timeout:
     return cls(when, quiet)
 
 
-def _make_after(delay: float | None, name: str, *, quiet: bool) -> Timeout:
+def _asyncio_loop() -> asyncio.AbstractEventLoop | None:
+    """The running asyncio loop, unless trio runs here (possibly as its guest)."""
     loop = _get_running_loop()
+    if loop is not None and _sniffio_local.name != "trio":
+        return loop
+    return None
+
+
+def _make_after(delay: float | None, name: str, *, quiet: bool) -> Timeout:
+    loop = _asyncio_loop()
     if loop is not None:
         return AsyncioTimeout(_asyncio_deadline(loop, delay, name), loop, quiet)
     return _trio_after(delay, name, quiet=quiet)
@@ -93,7 +103,7 @@ def _trio_after(delay: float | None, name: str, *, quiet: bool) -> Timeout:
 
 def _make_at(when: float | None, name: str, *, quiet: bool) -> Timeout:
     checked = check_delay(when, f"{name}(): when")
-    loop = _get_running_loop()
+    loop = _asyncio_loop()
     if loop is not None:
         return AsyncioTimeout(checked, loop, quiet)
     _trio_now(name)
@@ -142,9 +152,16 @@ def timeout(delay: float | None) -> Timeout:
     .. versionadded:: 0.1.0
     """
     # The asyncio path of _make_after, inlined: entering a timeout is a hot path.
+    # (trio running as a guest of an asyncio loop says so through sniffio.)
     loop = _get_running_loop()
-    if loop is None:
+    if loop is None or _sniffio_local.name == "trio":
         return _trio_after(delay, "timeout", quiet=False)
+    cls = delay.__class__
+    if cls is float or cls is int:
+        when: float = loop.time() + delay  # type: ignore[operator]
+        if when != when:
+            raise ValueError("timeout(): delay must not be NaN")
+        return AsyncioTimeout(when, loop)
     return AsyncioTimeout(_asyncio_deadline(loop, delay, "timeout"), loop)
 
 

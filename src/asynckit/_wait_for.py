@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from asyncio.events import _get_running_loop
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from asynckit._timeout_asyncio import AsyncioTimeout
-from asynckit._timeouts import _asyncio_deadline, _make_after
+from asynckit._timeouts import _asyncio_deadline, _asyncio_loop, _make_after
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable
@@ -52,7 +51,7 @@ async def wait_for(fut: Awaitable[_T], timeout: float | None) -> _T:
 
     .. versionadded:: 0.1.0
     """
-    loop = _get_running_loop()
+    loop = _asyncio_loop()
     if loop is None:
         try:
             scope = _make_after(timeout, "wait_for", quiet=False)
