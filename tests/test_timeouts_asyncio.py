@@ -356,3 +356,30 @@ class TestEveryLoopFlavour:
                 cm.reschedule(loop.time())
                 await asyncio.Event().wait()
         assert cm.expired()
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio.timeout is 3.11+")
+class TestMixedWithAsyncioTimeout:
+    """asynckit's and asyncio's timeouts count cancellations the same way."""
+
+    async def test_asyncio_timeout_inside_asynckit_timeout(self) -> None:
+        async with asynckit.timeout(100) as outer:
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(1):  # type: ignore[attr-defined,unused-ignore]
+                    await asyncio.sleep(10)
+        assert not outer.expired()
+
+    async def test_asynckit_timeout_inside_asyncio_timeout(self) -> None:
+        inner_saw: list[type[BaseException]] = []
+        with pytest.raises(TimeoutError):  # noqa: PT012
+            async with asyncio.timeout(1):  # type: ignore[attr-defined,unused-ignore]
+                try:
+                    async with asynckit.timeout(100):
+                        await asyncio.sleep(10)
+                except BaseException as exc:
+                    inner_saw.append(type(exc))
+                    raise
+        assert inner_saw == [asyncio.CancelledError]
+        task = asyncio.current_task()
+        assert task is not None
+        assert cancelling(task) == 0
