@@ -377,3 +377,14 @@ def test_trio_as_a_guest_of_asyncio_gets_trio_scopes() -> None:
         (await done).unwrap()
 
     asyncio.run(asyncio_main())
+
+
+async def test_anyio_scopes_nest_both_ways() -> None:
+    async with asynckit.timeout(100) as outer:
+        with pytest.raises(TimeoutError), anyio.fail_after(1):
+            await anyio.sleep(10)
+    assert not outer.expired()
+    with pytest.raises(TimeoutError), anyio.fail_after(1):
+        async with asynckit.move_on_after(100) as inner:
+            await anyio.sleep(10)
+    assert not inner.cancelled_caught
