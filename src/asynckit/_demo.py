@@ -37,8 +37,65 @@ async def _environment() -> list[str]:
     ]
 
 
+async def _timeouts() -> list[str]:
+    import anyio
+
+    import asynckit
+
+    lines = []
+    cm = asynckit.timeout(0.05)
+    try:
+        async with cm:
+            await anyio.sleep(10)
+    except TimeoutError:
+        lines.append(f"timeout(0.05) around a 10 s sleep: TimeoutError, scope {cm!r}")
+    async with asynckit.move_on_after(0.05) as scope:
+        await anyio.sleep(10)
+    lines.append(f"move_on_after(0.05): carried on, cancelled_caught={scope.cancelled_caught}")
+
+    async def fetch() -> str:
+        await anyio.sleep(0.01)
+        return "payload"
+
+    result = await asynckit.wait_for(fetch(), 1)
+    lines.append(f"wait_for(fetch(), 1) returned {result!r} before its deadline")
+    steps = []
+    try:
+        async with asynckit.timeout(0.01):
+            with asynckit.shielded():
+                await anyio.sleep(0.05)
+                steps.append("shielded cleanup finished past the deadline")
+            await anyio.sleep(10)
+    except TimeoutError:
+        steps.append("then the timeout took effect")
+    lines.append("; ".join(steps))
+    with anyio.CancelScope() as outer:
+        outer.cancel()
+        async with asynckit.timeout(0):
+            await anyio.sleep(1)
+    lines.append(
+        "timeout(0) after a pending cancellation: the cancellation propagated "
+        f"(caught by its own scope: {outer.cancelled_caught})"
+    )
+    if sniffio.current_async_library() == "asyncio":
+        import asyncio
+
+        async def work() -> str:
+            await asyncio.sleep(0.02)
+            return "done"
+
+        inner = asyncio.ensure_future(work())
+        outer_future = asynckit.shield(inner)
+        outer_future.cancel()
+        lines.append(f"shield(): caller cancelled, inner task still finished: {await inner!r}")
+    else:
+        lines.append("shield() is asyncio-only; on trio, shielded() protects a block")
+    return lines
+
+
 SECTIONS: list[Section] = [
     Section("environment", "Environment", _environment),
+    Section("timeouts", "Timeouts, wait_for and shield", _timeouts),
 ]
 
 
