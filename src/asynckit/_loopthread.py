@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from asynckit import _loopthread_bridge as _bridge
 from asynckit._loopthread_calls import (
+    PENDING,
     Call,
     FutureCall,
     LoopThreadClosedError,
@@ -405,8 +406,15 @@ class LoopThread:
             call = WaitCall(None, (), _no_args(fn, args), True)
         else:
             call = WaitCall(_check_callable(fn, "run"), args, None, True)
-        self._submit(call, "run")
-        result: T = call.wait(timeout, self._cancel)
+        try:
+            self._submit(call, "run")
+            result: T = call.wait(timeout, self._cancel)
+        except BaseException:
+            if call.status == PENDING:
+                # KeyboardInterrupt while blocked: the caller is leaving, so its task
+                # must not keep running unobserved.
+                self._cancel(call)
+            raise
         return result
 
     def submit(

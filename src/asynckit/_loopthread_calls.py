@@ -156,20 +156,14 @@ class WaitCall(Call):
             TimeoutError: The call did not complete in time and its task was cancelled.
         """
         lock = self._lock
-        try:
-            if timeout is None:
-                lock.acquire()
-            elif not lock.acquire(timeout=timeout):
-                # The deadline passed: cancel the task and wait until it has really
-                # finished, so no work outlives the call (unlike cancelling the future
-                # of run_coroutine_threadsafe, python/cpython#105836).
-                cancel(self)
-                lock.acquire()
-        except BaseException:
-            # KeyboardInterrupt while blocked: the caller is leaving, so its task must not
-            # keep running unobserved.
+        if timeout is None:
+            lock.acquire()
+        elif not lock.acquire(timeout=timeout):
+            # The deadline passed: cancel the task and wait until it has really
+            # finished, so no work outlives the call (unlike cancelling the future
+            # of run_coroutine_threadsafe, python/cpython#105836).
             cancel(self)
-            raise
+            lock.acquire()
         status = self.status
         if status == RESULT:
             value = self._value
