@@ -310,7 +310,7 @@ def test_lifecycle_and_repr(flavour: dict[str, Any]) -> None:
     assert "state=closed" in repr(loop_thread)
     with pytest.raises(RuntimeError, match="cannot be restarted"):
         loop_thread.start()
-    with pytest.raises(LoopThreadClosedError, match="cannot run the call: it was closed"):
+    with pytest.raises(LoopThreadClosedError, match="state=closed> is closed$"):
         loop_thread.run(echo, 1)
     with pytest.raises(LoopThreadClosedError):
         loop_thread.call(print)

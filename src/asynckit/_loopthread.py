@@ -136,7 +136,7 @@ class LoopThread:
         self._started = threading.Event()
         self._start_error: BaseException | None = None
         self._close_timeout = 5.0
-        self._why_closed = "it is closed"
+        self._why_closed: str | None = None
         self._cause: BaseException | None = None
         _instances.add(self)
 
@@ -260,7 +260,9 @@ class LoopThread:
             self._cause = error
             self._mark_closed("its event loop stopped unexpectedly")
         else:
-            self._mark_closed("it was closed before the call completed")
+            self._mark_closed(None)
+        # Thread identifiers are reused once a thread ends.
+        self._ident = None
 
     def _ready(self, schedule: Callable[..., object]) -> None:
         self._schedule = schedule
@@ -268,7 +270,7 @@ class LoopThread:
         self._state = _RUNNING
         self._started.set()
 
-    def _mark_closed(self, why: str) -> None:
+    def _mark_closed(self, why: str | None) -> None:
         """Refuse new calls, then fail every call that can no longer complete."""
         self._why_closed = why
         self._state = _State.CLOSED
@@ -278,8 +280,20 @@ class LoopThread:
             inflight.pop().discard(self._closed_error())
 
     def _closed_error(self) -> LoopThreadClosedError:
-        error = LoopThreadClosedError(f"{self!r} cannot run the call: {self._why_closed}")
-        error.__cause__ = self._cause
+        """The error of a call that was pending when the loop closed."""
+        why = self._why_closed
+        cause = self._cause
+        if why is None and self._state is _RUNNING:
+            # The loop is shutting down without close(): an exception escaped it or user
+            # code stopped it; cancelled calls learn why right away.
+            why = "its event loop stopped unexpectedly"
+            cause = self._runner.crash
+        error = LoopThreadClosedError(
+            f"{self!r} was closed before the call completed; its task was cancelled"
+            if why is None
+            else f"{self!r} could not complete the call: {why}"
+        )
+        error.__cause__ = cause
         return error
 
     def _sweep(self) -> None:
@@ -359,9 +373,10 @@ class LoopThread:
             )
         if self._state is _State.STARTING:
             return RuntimeError(f"{self!r} is still starting")
-        if self._state is _State.CLOSING:
-            return LoopThreadClosedError(f"{self!r} is closing")
-        return self._closed_error()
+        why = self._why_closed
+        error = LoopThreadClosedError(f"{self!r} is closed" + (f": {why}" if why else ""))
+        error.__cause__ = self._cause
+        return error
 
     def _cancel(self, call: Call) -> None:
         try:

@@ -66,6 +66,8 @@ class AsyncioRunner:
         self.inflight: set[Call] = set()
         #: Set when the loop starts shutting down: calls that arrive then are refused.
         self.closing = False
+        #: The exception that escaped the event loop, if one did.
+        self.crash: BaseException | None = None
 
     def run(self, ready: Callable[[Callable[..., object]], None], timeout: float) -> None:
         """Create the loop, report its thread-safe scheduler, and run until shut down."""
@@ -76,6 +78,9 @@ class AsyncioRunner:
             asyncio.set_event_loop(loop)
             ready(loop.call_soon_threadsafe)
             loop.run_forever()
+        except BaseException as exc:
+            self.crash = exc
+            raise
         finally:
             try:
                 if not self._shut_down:
@@ -144,7 +149,7 @@ class AsyncioRunner:
 
     def begin_shutdown(self, timeout: float) -> None:
         """Cancel every task, then stop the loop (see `_shutdown`)."""
-        if self._shutdown_task is None:
+        if not self._shut_down:  # else the loop stopped on its own and is shutting down
             loop = self._loop
             assert loop is not None
             self._shutdown_task = loop.create_task(self._shutdown(timeout))

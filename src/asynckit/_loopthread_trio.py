@@ -27,6 +27,7 @@ class TrioRunner:
         self._stop: trio.Event | None = None
         self.inflight: set[Call] = set()
         self.closing = False
+        self.crash: BaseException | None = None
 
     def run(self, ready: Callable[[Callable[..., object]], None], timeout: float) -> None:
         """Run trio until shut down; ``timeout`` is unused: trio cannot abandon tasks."""
