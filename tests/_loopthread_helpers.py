@@ -30,15 +30,15 @@ FLAVOURS = [
 ASYNCIO_FLAVOURS = FLAVOURS[:2]
 
 
-@pytest.fixture(params=FLAVOURS)
-def flavour(request: pytest.FixtureRequest) -> dict[str, Any]:
+@pytest.fixture(name="flavour", params=FLAVOURS)
+def flavour_fixture(request: pytest.FixtureRequest) -> dict[str, Any]:
     """The keyword arguments of one LoopThread flavour."""
     options: dict[str, Any] = request.param
     return options
 
 
-@pytest.fixture
-def loop_thread(flavour: dict[str, Any]) -> Iterator[LoopThread]:
+@pytest.fixture(name="loop_thread")
+def loop_thread_fixture(flavour: dict[str, Any]) -> Iterator[LoopThread]:
     """A started LoopThread of each flavour, closed after the test."""
     with LoopThread(**flavour) as started:
         yield started

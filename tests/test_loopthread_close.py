@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import os
 import sys
 import threading
@@ -13,12 +14,11 @@ from typing import Any
 import anyio
 import pytest
 
-from asynckit import LoopThread, LoopThreadClosedError, syncify
-from asynckit import _loopthread, _syncify
+from asynckit import LoopThread, LoopThreadClosedError, _loopthread, _syncify, syncify
 from tests._loopthread_helpers import (  # noqa: F401
     ASYNCIO_FLAVOURS,
-    flavour,
-    loop_thread,
+    flavour_fixture,
+    loop_thread_fixture,
     open_fds,
     thread_names,
 )
@@ -75,10 +75,8 @@ def test_close_is_bounded_when_a_task_ignores_cancellation(flavour: dict[str, An
     async def stubborn() -> None:
         started.set()
         while True:
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.sleep(3600)
-            except asyncio.CancelledError:
-                pass
 
     future = loop_thread.submit(stubborn)
     assert started.wait(30)
@@ -240,6 +238,7 @@ def test_close_reports_unretrieved_task_errors(loop_thread: LoopThread) -> None:
     if loop_thread._backend == "trio":
         pytest.skip("asyncio tasks")
     reported: list[dict[str, Any]] = []
+    tasks: list[asyncio.Task[None]] = []
 
     async def spawn() -> None:
         async def fails_when_cancelled() -> None:
@@ -250,7 +249,7 @@ def test_close_reports_unretrieved_task_errors(loop_thread: LoopThread) -> None:
 
         loop = asyncio.get_running_loop()
         loop.set_exception_handler(lambda loop, context: reported.append(context))
-        loop.create_task(fails_when_cancelled())
+        tasks.append(loop.create_task(fails_when_cancelled()))
         await asyncio.sleep(0)
 
     loop_thread.run(spawn)
@@ -291,16 +290,17 @@ def test_close_shuts_down_async_generators_and_the_executor(flavour: dict[str, A
 def test_no_thread_loop_or_fd_is_leaked(flavour: dict[str, Any]) -> None:
     threads_before = thread_names()
     fds_before = open_fds()
-    for _ in range(3):
-        with LoopThread(**flavour) as loop_thread:
+    loop_threads = [LoopThread(**flavour) for _ in range(3)]
+    for loop_thread in loop_threads:
+        with loop_thread:
             assert loop_thread.run(echo, 1) == 1
             with pytest.raises(TimeoutError):
                 loop_thread.run(anyio.sleep_forever, timeout=0.01)
     assert thread_names() == threads_before
     assert open_fds() <= fds_before
-    if flavour["backend"] == "asyncio":
-        with pytest.raises(RuntimeError, match="closed"):
-            loop_thread._runner._loop.call_soon(print)  # type: ignore[union-attr]
+    for loop_thread in loop_threads:
+        loop = getattr(loop_thread._runner, "_loop", None)
+        assert loop is None or loop.is_closed()
 
 
 def _many_callers(loop_thread: LoopThread, threads: int, calls: int) -> None:
@@ -309,10 +309,7 @@ def _many_callers(loop_thread: LoopThread, threads: int, calls: int) -> None:
 
     def caller(index: int) -> None:
         start.wait()
-        mine = []
-        for i in range(calls):
-            mine.append(loop_thread.run(echo, (index, i)))
-        results[index] = mine
+        results[index] = [loop_thread.run(echo, (index, i)) for i in range(calls)]
 
     workers = [threading.Thread(target=caller, args=(i,)) for i in range(threads)]
     for worker in workers:
@@ -345,10 +342,8 @@ def test_a_forked_child_does_not_inherit_the_loop_thread(loop_thread: LoopThread
         status = 1
         try:
             os.close(read_end)
-            try:
+            with pytest.raises(LoopThreadClosedError, match=r"os\.fork\(\)"):
                 loop_thread.run(echo, 1)
-            except LoopThreadClosedError as exc:
-                assert "os.fork()" in str(exc)
             with LoopThread() as fresh:
                 assert fresh.run(echo, 2) == 2
             assert syncify(echo)(3) == 3

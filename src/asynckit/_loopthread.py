@@ -490,7 +490,7 @@ class LoopThread:
         result: T = call.wait(None, self._cancel)
         return result
 
-    def enter(self, cm: AbstractAsyncContextManager[T]) -> AbstractContextManager[T]:
+    def enter(self, cm: AbstractAsyncContextManager[T]) -> AbstractContextManager[T, bool]:
         """Use an async context manager from sync code: ``with lt.enter(cm) as value:``.
 
         ``__aenter__`` and ``__aexit__`` run in the same task on the loop, so cancel
