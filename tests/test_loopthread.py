@@ -15,7 +15,7 @@ import anyio
 import pytest
 import sniffio
 
-from asynckit import LoopThread, LoopThreadClosedError, LoopThreadFuture
+from asynckit import LoopThread, LoopThreadClosedError, LoopThreadFuture, _loopthread
 from tests._loopthread_helpers import (  # noqa: F401
     ASYNCIO_FLAVOURS,
     flavour_fixture,
@@ -380,3 +380,122 @@ def test_uses_the_requested_loop_type(flavour: dict[str, Any]) -> None:
         assert ("uvloop" in type(loop).__module__) == flavour.get("use_uvloop", False)
         # asyncio.get_event_loop() works in sync code called on the loop thread.
         assert loop_thread.call(asyncio.get_event_loop) is loop
+
+
+def test_calls_complete_once() -> None:
+    from asynckit._loopthread_calls import FutureCall, WaitCall
+
+    call = WaitCall(abs, (1,), None, False)
+    call.set_result(1)
+    call.set_result(2)
+    call.set_exception(ValueError())
+    call.set_cancelled()
+    assert call.wait(None, lambda call: None) == 1
+    future: LoopThreadFuture[int] = LoopThreadFuture()
+    future_call = FutureCall(abs, (1,), None, future)
+    future_call.set_exception(ValueError("first"))
+    future_call.set_result(2)
+    future_call.set_exception(KeyError())
+    future_call.set_cancelled()
+    assert isinstance(future.exception(), ValueError)
+
+
+def test_calls_while_starting_or_closing_are_refused() -> None:
+    loop_thread = LoopThread()
+    loop_thread._state = _loopthread._State.STARTING
+    with pytest.raises(RuntimeError, match="is still starting"):
+        loop_thread.run(echo, 1)
+    loop_thread._state = _loopthread._State.CREATED
+    loop_thread.close()
+    loop_thread.close()
+    assert loop_thread.statistics().state == "closed"
+
+
+def test_calls_reaching_a_closing_loop_are_refused(loop_thread: LoopThread) -> None:
+    from asynckit._loopthread_calls import WaitCall
+
+    runner = loop_thread._runner
+    call = WaitCall(None, (), echo(1), True)
+
+    def start_while_closing() -> None:
+        runner.closing = True
+        try:
+            runner.start_call(call)
+        finally:
+            runner.closing = False
+
+    loop_thread.call(start_while_closing)
+    with pytest.raises(LoopThreadClosedError):
+        call.wait(None, lambda call: None)
+
+
+def test_a_drain_picks_up_calls_queued_while_it_finishes() -> None:
+    from collections import deque
+
+    from asynckit._loopthread_calls import Call
+
+    started: list[object] = []
+    late = object()
+
+    class LateQueue(deque[Any]):
+        late_arrival = True
+
+        def popleft(self) -> Any:
+            if not self and self.late_arrival:
+                # Another thread queues a call just after this drain found the queue
+                # empty, and sees the wake-up flag still set.
+                self.late_arrival = False
+                self.append(late)
+                raise IndexError
+            return super().popleft()
+
+    loop_thread = LoopThread()
+    loop_thread._queue = LateQueue([object()])
+    loop_thread._runner = type("Runner", (), {"start_call": staticmethod(started.append)})()
+    loop_thread._wakeup_pending = True
+    loop_thread._drain()
+    assert started[1] is late
+    assert not loop_thread._wakeup_pending
+    assert not isinstance(started[0], Call)
+
+
+def test_close_when_the_loop_cannot_be_reached() -> None:
+    loop_thread = LoopThread()
+    loop_thread.start()
+    schedule = loop_thread._schedule
+
+    def stopped(*args: object) -> None:
+        raise RuntimeError("Event loop is closed")
+
+    loop_thread._schedule = stopped
+    with pytest.raises(RuntimeError, match="did not stop within 1 s"):
+        loop_thread.close(timeout=0)
+    schedule(loop_thread._runner.begin_shutdown, 0.0)
+    assert loop_thread._thread is not None
+    loop_thread._thread.join(30)
+    assert not loop_thread._thread.is_alive()
+
+
+def test_cancel_requests_before_the_task_starts_and_after_it_ends(
+    loop_thread: LoopThread,
+) -> None:
+    from asynckit._loopthread_calls import FutureCall
+
+    runner = loop_thread._runner
+    early: LoopThreadFuture[None] = LoopThreadFuture()
+    early_call = FutureCall(anyio.sleep_forever, (), None, early)
+
+    def start_then_cancel() -> None:
+        runner.start_call(early_call)  # the task exists but has not run yet
+        runner.cancel_call(early_call)
+
+    loop_thread.call(start_then_cancel)
+    concurrent.futures.wait([early], timeout=30)
+    assert early.cancelled()
+
+    late: LoopThreadFuture[int] = LoopThreadFuture()
+    late_call = FutureCall(echo, (1,), None, late)
+    loop_thread.call(runner.start_call, late_call)
+    assert late.result(timeout=30) == 1
+    loop_thread.call(runner.cancel_call, late_call)  # the task has already finished
+    assert late.result() == 1

@@ -225,3 +225,18 @@ def test_close_during_iteration(flavour: dict[str, Any]) -> None:
     assert closed.is_set()
     with pytest.raises(LoopThreadClosedError):
         next(items)
+
+
+def test_enter_when_aexit_raises_the_body_exception_itself(loop_thread: LoopThread) -> None:
+    class Reraises:
+        async def __aenter__(self) -> None:
+            return None
+
+        async def __aexit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+            if exc is not None:
+                raise exc
+
+    error = KeyError("body")
+    with pytest.raises(KeyError) as info, loop_thread.enter(Reraises()):
+        raise error
+    assert info.value is error

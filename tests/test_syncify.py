@@ -83,3 +83,24 @@ def test_syncify_inside_the_default_loop_raises() -> None:
 
     with pytest.raises(RuntimeError, match="own event loop thread"):
         syncify(nested)()
+
+
+def test_the_default_loop_thread_created_by_a_racing_thread_is_used() -> None:
+    default, lock = _syncify._default, _syncify._default_lock
+    winner = LoopThread()
+
+    class RacingLock:
+        """Another thread creates the default while this one waits for the lock."""
+
+        def __enter__(self) -> None:
+            _syncify._default = winner
+
+        def __exit__(self, *exc_info: object) -> None:
+            return None
+
+    _syncify._default = None
+    _syncify._default_lock = RacingLock()  # type: ignore[assignment]
+    try:
+        assert _syncify._default_loop_thread() is winner
+    finally:
+        _syncify._default, _syncify._default_lock = default, lock

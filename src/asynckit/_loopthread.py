@@ -26,7 +26,7 @@ from asynckit._loopthread_calls import (
 
 if sys.version_info >= (3, 11):
     from typing import Self, TypeVarTuple, Unpack
-else:
+else:  # pragma: no cover
     from typing_extensions import Self, TypeVarTuple, Unpack
 
 if TYPE_CHECKING:
@@ -462,7 +462,7 @@ class LoopThread:
         else:
             call = FutureCall(_check_callable(fn, "submit"), args, None, future)
         future._loop_ident = self._ident
-        future._cancel_hook = lambda: self._cancel(call)
+        future._cancel_hook = lambda: self._cancel(call)  # type: ignore[method-assign]
         self._submit(call, None)
         return future
 

@@ -49,9 +49,8 @@ def _wait_either(reply: concurrent.futures.Future[T], host: LoopThreadFuture[Any
     """Wait for the host task's reply; if the task ended instead, raise why it did."""
     concurrent.futures.wait((reply, host), return_when=concurrent.futures.FIRST_COMPLETED)
     if not reply.done():
-        host.result()
-        raise RuntimeError("the task hosting the async object ended without replying")
-    return reply.result()
+        host.result()  # raises the reason the task ended
+    return reply.result(timeout=0)
 
 
 async def _host_cm(

@@ -189,8 +189,10 @@ class LoopThreadFuture(concurrent.futures.Future[T], Generic[T]):
     task, not just the request.
     """
 
-    _cancel_hook: Callable[[], None]
-    _loop_ident: int | None
+    _loop_ident: int | None = None
+
+    def _cancel_hook(self) -> None:
+        """Replaced by `LoopThread.submit` with a request to cancel the task."""
 
     def cancel(self) -> bool:
         """Request cancellation of the task; ``False`` if the future is already done."""
