@@ -9,12 +9,19 @@ Contenders, on each asyncio loop type, in one run:
 
 ``threads8`` groups time 8 caller threads each making 2,000 calls of a trivial coroutine
 (aggregate throughput); ``latency`` groups time 2,000 calls from a single thread.
+
+pytest-benchmark runs every round of one contender before the next, so on a shared
+machine a burst of load can land on one contender only. Running this file as a script
+(``python -m benchmarks.bench_loopthread``) interleaves the contenders round by round
+and prints medians and ratios, which is steadier there.
 """
 
 from __future__ import annotations
 
 import asyncio
+import statistics
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -124,3 +131,35 @@ def test_latency(benchmark: Any, contender: str, loop_type: str) -> None:
             baseline=contender == "run_coroutine_threadsafe",
             rounds=7,
         )
+
+
+def _interleaved(loop_type: str, rounds: int = 12) -> None:
+    contexts = {name: _contender(name, loop_type) for name in CONTENDERS}
+    calls = {name: next(context) for name, context in contexts.items()}
+    threaded = {name: _threads_round(call, THREADS) for name, call in calls.items()}
+    times: dict[str, tuple[list[float], list[float]]] = {n: ([], []) for n in CONTENDERS}
+    for _ in range(rounds):
+        for name in CONTENDERS:
+            started = time.perf_counter()
+            threaded[name]()
+            times[name][0].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            for _ in range(CALLS):
+                calls[name]()
+            times[name][1].append(time.perf_counter() - started)
+    base = [statistics.median(t) for t in times["run_coroutine_threadsafe"]]
+    for name in CONTENDERS:
+        medians = [statistics.median(t) for t in times[name]]
+        print(
+            f"{loop_type:8} {name:26} {THREADS}x{CALLS}: {medians[0] * 1e3:7.1f} ms "
+            f"{medians[0] / base[0]:5.2f}x   1x{CALLS}: {medians[1] * 1e3:6.1f} ms "
+            f"{medians[1] / base[1]:5.2f}x"
+        )
+    for context in contexts.values():
+        for _ in context:  # run each contender's cleanup
+            pass  # pragma: no cover
+
+
+if __name__ == "__main__":
+    for loop_type in LOOP_TYPES:
+        _interleaved(loop_type)
