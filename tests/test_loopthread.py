@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextvars
+import gc
 import inspect
 import signal
 import threading
 import traceback
+import weakref
 from typing import Any
 
 import anyio
@@ -499,3 +501,32 @@ def test_cancel_requests_before_the_task_starts_and_after_it_ends(
     assert late.result(timeout=30) == 1
     loop_thread.call(runner.cancel_call, late_call)  # the task has already finished
     assert late.result() == 1
+
+
+class _Traced(Exception):
+    """An exception that can be weakly referenced."""
+
+
+def test_a_raised_exception_is_not_kept_alive_by_a_reference_cycle(
+    loop_thread: LoopThread,
+) -> None:
+    async def fails() -> None:
+        await anyio.lowlevel.checkpoint()
+        raise _Traced
+
+    def failing_sync() -> None:
+        raise _Traced
+
+    gc.collect()
+    gc.disable()
+    try:
+        for run in (lambda: loop_thread.run(fails), lambda: loop_thread.call(failing_sync)):
+            refs: list[weakref.ref[_Traced]] = []
+            try:
+                run()
+            except _Traced as exc:
+                refs.append(weakref.ref(exc))
+            assert len(refs) == 1
+            assert refs[0]() is None
+    finally:
+        gc.enable()
