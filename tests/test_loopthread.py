@@ -11,7 +11,7 @@ import signal
 import threading
 import traceback
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import pytest
@@ -23,6 +23,9 @@ from tests._loopthread_helpers import (  # noqa: F401
     flavour_fixture,
     loop_thread_fixture,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
@@ -520,7 +523,11 @@ def test_a_raised_exception_is_not_kept_alive_by_a_reference_cycle(
     gc.collect()
     gc.disable()
     try:
-        for run in (lambda: loop_thread.run(fails), lambda: loop_thread.call(failing_sync)):
+        runs: list[Callable[[], None]] = [
+            lambda: loop_thread.run(fails),
+            lambda: loop_thread.call(failing_sync),
+        ]
+        for run in runs:
             refs: list[weakref.ref[_Traced]] = []
             try:
                 run()
