@@ -182,11 +182,15 @@ class WaitCall(Call):
 
 
 class LoopThreadFuture(concurrent.futures.Future[T], Generic[T]):
-    """The future returned by `LoopThread.submit`.
+    """The `concurrent.futures.Future` returned by `LoopThread.submit`.
 
-    ``cancel()`` cancels the task; the future then resolves once the task has
-    finished, so ``result()`` and ``concurrent.futures.wait`` observe the end of the
-    task, not just the request.
+    ``cancel()`` cancels the task; the future then resolves (normally as cancelled)
+    once the task has finished, so ``result()``, ``concurrent.futures.wait`` and
+    ``as_completed`` observe the end of the task, not just the request. ``result()`` and
+    ``exception()`` raise `RuntimeError` when called on the loop's own thread before the
+    future is done, instead of deadlocking.
+
+    .. versionadded:: 0.1.0
     """
 
     _loop_ident: int | None = None
@@ -195,7 +199,11 @@ class LoopThreadFuture(concurrent.futures.Future[T], Generic[T]):
         """Replaced by `LoopThread.submit` with a request to cancel the task."""
 
     def cancel(self) -> bool:
-        """Request cancellation of the task; ``False`` if the future is already done."""
+        """Cancel the task; the future resolves once the task has finished.
+
+        Returns:
+            ``False`` if the future is already done, else ``True``.
+        """
         if self.done():
             return False
         self._cancel_hook()
@@ -209,10 +217,20 @@ class LoopThreadFuture(concurrent.futures.Future[T], Generic[T]):
             )
 
     def result(self, timeout: float | None = None) -> T:
+        """Wait for and return the task's result (see `concurrent.futures.Future.result`).
+
+        Raises:
+            RuntimeError: Called on the loop's own thread while the task is pending.
+        """
         self._check_thread()
         return super().result(timeout)
 
     def exception(self, timeout: float | None = None) -> BaseException | None:
+        """Wait for and return the task's exception (see ``Future.exception``).
+
+        Raises:
+            RuntimeError: Called on the loop's own thread while the task is pending.
+        """
         self._check_thread()
         return super().exception(timeout)
 
