@@ -17,7 +17,7 @@ import anyio
 import pytest
 import sniffio
 
-from asynckit import LoopThread, LoopThreadClosedError, LoopThreadFuture, _loopthread
+from asynckit import LoopThread, LoopThreadClosedError, LoopThreadFuture, _loopthread_core
 from tests._loopthread_helpers import (  # noqa: F401
     ASYNCIO_FLAVOURS,
     flavour_fixture,
@@ -407,10 +407,10 @@ def test_calls_complete_once() -> None:
 
 def test_calls_while_starting_or_closing_are_refused() -> None:
     loop_thread = LoopThread()
-    loop_thread._state = _loopthread._State.STARTING
+    loop_thread._state = _loopthread_core._State.STARTING
     with pytest.raises(RuntimeError, match="is still starting"):
         loop_thread.run(echo, 1)
-    loop_thread._state = _loopthread._State.CREATED
+    loop_thread._state = _loopthread_core._State.CREATED
     loop_thread.close()
     loop_thread.close()
     assert loop_thread.statistics().state == "closed"

@@ -14,7 +14,7 @@ from typing import Any
 import anyio
 import pytest
 
-from asynckit import LoopThread, LoopThreadClosedError, _loopthread, _syncify, syncify
+from asynckit import LoopThread, LoopThreadClosedError, _loopthread_core, _syncify, syncify
 from tests._loopthread_helpers import (  # noqa: F401
     ASYNCIO_FLAVOURS,
     flavour_fixture,
@@ -58,7 +58,7 @@ def test_close_fails_pending_calls(flavour: dict[str, Any]) -> None:
     assert "was closed before the call completed; its task was cancelled" in str(errors[0])
     with pytest.raises(LoopThreadClosedError):
         future.result(timeout=30)
-    assert loop_thread.statistics() == _loopthread.LoopThreadStatistics("closed", 0, 0)
+    assert loop_thread.statistics() == _loopthread_core.LoopThreadStatistics("closed", 0, 0)
 
 
 def test_close_on_the_loop_thread_raises(loop_thread: LoopThread) -> None:
@@ -165,10 +165,10 @@ def test_the_sweep_fails_a_call_queued_after_the_loop_stopped() -> None:
     from asynckit._loopthread_calls import WaitCall
 
     call = WaitCall(None, (), echo(1), True)
-    loop_thread._state = _loopthread._RUNNING
+    loop_thread._state = _loopthread_core._RUNNING
     loop_thread._queue.append(call)
     loop_thread._wakeup_pending = False
-    loop_thread._state = _loopthread._State.CLOSED
+    loop_thread._state = _loopthread_core._State.CLOSED
     loop_thread._sweep()
     with pytest.raises(LoopThreadClosedError):
         call.wait(None, lambda call: None)
@@ -181,12 +181,12 @@ def test_submit_racing_with_the_end_of_the_loop() -> None:
     loop_thread.close()
     # The state check passed while the loop was still running; by the time the caller
     # schedules its wake-up the loop is closed.
-    loop_thread._state = _loopthread._RUNNING
+    loop_thread._state = _loopthread_core._RUNNING
     loop_thread._schedule = schedule
     calls: list[Any] = []
 
     def close_again(*args: object) -> None:
-        loop_thread._state = _loopthread._State.CLOSED
+        loop_thread._state = _loopthread_core._State.CLOSED
         calls.append(args)
         schedule(*args)
 
@@ -385,12 +385,12 @@ def test_fork_and_exit_hooks_cover_every_instance(monkeypatch: pytest.MonkeyPatc
     fake = [
         type("Fake", (), {"_forget_after_fork": lambda self: seen.append("fork")})(),
     ]
-    monkeypatch.setattr(_loopthread, "_instances", fake)
-    _loopthread._after_fork_in_child()
+    monkeypatch.setattr(_loopthread_core, "_instances", fake)
+    _loopthread_core._after_fork_in_child()
     assert seen == ["fork"]
     with running:
-        monkeypatch.setattr(_loopthread, "_instances", [running, never_started])
-        _loopthread._close_all_at_exit()
+        monkeypatch.setattr(_loopthread_core, "_instances", [running, never_started])
+        _loopthread_core._close_all_at_exit()
         assert running.statistics().state == "closed"
     default, lock = _syncify._default, _syncify._default_lock
     try:
