@@ -124,8 +124,8 @@ class LoopThread(LoopThreadCore):
         if _get_ident() == self._ident:
             raise RuntimeError(
                 f"{self!r}.close() was called on the loop's own thread, which close() must "
-                f"join; call it from another thread, or schedule it with "
-                f"`await asyncio.to_thread(loop_thread.close)`"
+                f"join; call it from another thread, e.g. "
+                f"`threading.Thread(target=loop_thread.close).start()`"
             )
         with self._lock:
             if self._state is _State.CREATED:
