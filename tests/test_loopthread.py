@@ -173,15 +173,30 @@ def test_keyboard_interrupt_while_waiting_cancels_the_task(loop_thread: LoopThre
         finally:
             finished.set()
 
+    interrupted = threading.Event()
+
+    def on_sigint(signum: int, frame: object) -> None:
+        if not interrupted.is_set():
+            interrupted.set()
+            raise KeyboardInterrupt
+
     def interrupt() -> None:
         started.wait()
-        signal.pthread_kill(main_ident, signal.SIGINT)
+        # A signal that lands just before the main thread blocks in lock.acquire() is
+        # only handled when the wait ends, so repeat it until it has been handled.
+        while not interrupted.is_set():
+            signal.pthread_kill(main_ident, signal.SIGINT)
+            interrupted.wait(0.05)
 
+    previous = signal.signal(signal.SIGINT, on_sigint)
     helper = threading.Thread(target=interrupt)
     helper.start()
-    with pytest.raises(KeyboardInterrupt):
-        loop_thread.run(forever)
-    helper.join()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            loop_thread.run(forever)
+    finally:
+        helper.join()
+        signal.signal(signal.SIGINT, previous)
     assert finished.wait(30)
 
 
