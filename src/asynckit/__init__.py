@@ -9,6 +9,11 @@ from asynckit._timeouts import move_on_at as move_on_at
 from asynckit._timeouts import timeout as timeout
 from asynckit._timeouts import timeout_at as timeout_at
 from asynckit._timeouts import with_timeout as with_timeout
+from asynckit._loopthread import LoopThread as LoopThread
+from asynckit._loopthread_calls import LoopThreadClosedError as LoopThreadClosedError
+from asynckit._loopthread_calls import LoopThreadFuture as LoopThreadFuture
+from asynckit._loopthread_core import LoopThreadStatistics as LoopThreadStatistics
+from asynckit._syncify import syncify as syncify
 from asynckit._util import fixup_module_metadata as _fixup_module_metadata
 from asynckit._version import __version__ as __version__
 from asynckit._wait_for import wait_for as wait_for
@@ -24,6 +29,11 @@ __all__: list[str] = [
     "timeout_at",
     "wait_for",
     "with_timeout",
+    "LoopThread",
+    "LoopThreadClosedError",
+    "LoopThreadFuture",
+    "LoopThreadStatistics",
+    "syncify",
 ]
 
 _fixup_module_metadata(__name__, globals())

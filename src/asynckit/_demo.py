@@ -7,6 +7,7 @@ library for real and returns the lines describing what happened.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -14,10 +15,11 @@ from typing import TYPE_CHECKING
 import anyio
 import sniffio
 
+from asynckit._loopthread import LoopThread
 from asynckit._version import __version__
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Sequence
+    from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 
 @dataclass(frozen=True)
@@ -91,11 +93,63 @@ async def _timeouts() -> list[str]:
     else:
         lines.append("shield() is asyncio-only; on trio, shielded() protects a block")
     return lines
+async def _loopthread_demo() -> list[str]:
+    backend = sniffio.current_async_library()
+
+    async def double(n: int) -> int:
+        await anyio.lowlevel.checkpoint()
+        return 2 * n
+
+    async def countdown() -> AsyncIterator[int]:
+        for n in (3, 2, 1):
+            await anyio.lowlevel.checkpoint()
+            yield n
+
+    def sync_code() -> list[str]:
+        # Runs in a worker thread, as a web view or a CLI would.
+        lines: list[str] = []
+        with LoopThread(backend=backend) as loop_thread:  # type: ignore[arg-type]
+            lines.append(f"{loop_thread!r}")
+            lines.append(f"run(double, 21) -> {loop_thread.run(double, 21)}")
+            try:
+                loop_thread.run(anyio.sleep, 10, timeout=0.05)
+            except TimeoutError:
+                lines.append("run(sleep, 10, timeout=0.05) -> TimeoutError, task cancelled")
+            lines.append(f"iterate(countdown()) -> {list(loop_thread.iterate(countdown()))}")
+
+            def on_loop_thread() -> str:
+                try:
+                    loop_thread.run(double, 1)
+                except RuntimeError as exc:
+                    return str(exc).split(";")[0]
+                return "not refused"  # pragma: no cover
+
+            lines.append(f"from its own thread: {loop_thread.call(on_loop_thread)}")
+            started = time.perf_counter()
+            threads = [
+                threading.Thread(target=lambda: [loop_thread.run(double, n) for n in range(500)])
+                for _ in range(4)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            elapsed = time.perf_counter() - started
+            lines.append(
+                f"4 threads x 500 run() calls in {elapsed * 1e3:.0f} ms "
+                f"({elapsed / 2000 * 1e6:.1f} us per call)"
+            )
+            lines.append(f"statistics: {loop_thread.statistics()}")
+        lines.append(f"after close: {loop_thread!r}")
+        return lines
+
+    return await anyio.to_thread.run_sync(sync_code)
 
 
 SECTIONS: list[Section] = [
     Section("environment", "Environment", _environment),
     Section("timeouts", "Timeouts, wait_for and shield", _timeouts),
+    Section("loopthread", "LoopThread: sync code calling an event loop thread", _loopthread_demo),
 ]
 
 
