@@ -1,39 +1,39 @@
 """asynckit: production helpers for structured concurrency on asyncio and trio."""
 
+from asynckit._loopthread import LoopThread as LoopThread
+from asynckit._loopthread_calls import LoopThreadClosedError as LoopThreadClosedError
+from asynckit._loopthread_calls import LoopThreadFuture as LoopThreadFuture
+from asynckit._loopthread_core import LoopThreadStatistics as LoopThreadStatistics
 from asynckit._shield import shield as shield
 from asynckit._shielded import CancelShield as CancelShield
 from asynckit._shielded import shielded as shielded
+from asynckit._syncify import syncify as syncify
 from asynckit._timeout_scope import Timeout as Timeout
 from asynckit._timeouts import move_on_after as move_on_after
 from asynckit._timeouts import move_on_at as move_on_at
 from asynckit._timeouts import timeout as timeout
 from asynckit._timeouts import timeout_at as timeout_at
 from asynckit._timeouts import with_timeout as with_timeout
-from asynckit._loopthread import LoopThread as LoopThread
-from asynckit._loopthread_calls import LoopThreadClosedError as LoopThreadClosedError
-from asynckit._loopthread_calls import LoopThreadFuture as LoopThreadFuture
-from asynckit._loopthread_core import LoopThreadStatistics as LoopThreadStatistics
-from asynckit._syncify import syncify as syncify
 from asynckit._util import fixup_module_metadata as _fixup_module_metadata
 from asynckit._version import __version__ as __version__
 from asynckit._wait_for import wait_for as wait_for
 
 __all__: list[str] = [
     "CancelShield",
+    "LoopThread",
+    "LoopThreadClosedError",
+    "LoopThreadFuture",
+    "LoopThreadStatistics",
     "Timeout",
     "move_on_after",
     "move_on_at",
     "shield",
     "shielded",
+    "syncify",
     "timeout",
     "timeout_at",
     "wait_for",
     "with_timeout",
-    "LoopThread",
-    "LoopThreadClosedError",
-    "LoopThreadFuture",
-    "LoopThreadStatistics",
-    "syncify",
 ]
 
 _fixup_module_metadata(__name__, globals())

@@ -93,6 +93,8 @@ async def _timeouts() -> list[str]:
     else:
         lines.append("shield() is asyncio-only; on trio, shielded() protects a block")
     return lines
+
+
 async def _loopthread_demo() -> list[str]:
     backend = sniffio.current_async_library()
 
