@@ -22,7 +22,7 @@ import threading
 import warnings
 from typing import TYPE_CHECKING, Any, Protocol
 
-from asynckit._debug_report import Finding, SourceLocation, frames_from_origin
+from asynckit._debug_report import Finding, SourceLocation, frames_from_origin, trim_stack
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -40,7 +40,6 @@ class Sink(Protocol):
 
 
 _ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
-_SKIP_DIRS = (_ASYNCIO_DIR, threading.__file__.removesuffix("c"))
 _lock = threading.RLock()
 _active: list[Sink] = []
 _local = threading.local()
@@ -76,11 +75,6 @@ def _on_unawaited(coro: Any) -> None:
     sink.add(coroutine_finding(coro))
 
 
-def user_frames(frames: tuple[SourceLocation, ...]) -> tuple[SourceLocation, ...]:
-    """Drop the event loop's and threading's own frames after the innermost one."""
-    return frames[:1] + tuple(f for f in frames[1:] if not f.filename.startswith(_SKIP_DIRS))
-
-
 def coroutine_finding(coro: Any) -> Finding:
     """Describe a coroutine that was never started."""
     code = getattr(coro, "cr_code", None)
@@ -92,7 +86,7 @@ def coroutine_finding(coro: Any) -> Finding:
     return Finding(
         kind="never-awaited",
         name=getattr(coro, "__qualname__", repr(coro)),
-        created_at=user_frames(frames_from_origin(getattr(coro, "cr_origin", None) or ())),
+        created_at=frames_from_origin(getattr(coro, "cr_origin", None) or ()),
         defined_at=defined,
         thread=threading.current_thread().name,
     )
@@ -117,13 +111,13 @@ def task_finding(context: dict[str, Any]) -> Finding | None:
     created: tuple[SourceLocation, ...] = ()
     source = context.get("source_traceback")
     if source:
-        created = tuple(
+        created = trim_stack(
             SourceLocation(f.filename, f.lineno or 0, f.name)
             for f in reversed(source)
             if not f.filename.startswith(_ASYNCIO_DIR)
         )
     if not created and coro is not None:
-        created = user_frames(frames_from_origin(getattr(coro, "cr_origin", None) or ()))
+        created = frames_from_origin(getattr(coro, "cr_origin", None) or ())
     if kind == "exception-never-retrieved":
         exc = context.get("exception")
         detail = f"{type(exc).__name__}: {exc}"

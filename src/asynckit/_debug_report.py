@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import linecache
 import os
+import runpy
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -191,6 +195,38 @@ def _short_path(filename: str) -> str:
     return filename if rel.startswith(os.pardir) else rel
 
 
+def _source_file(path: str) -> str:
+    return path[:-1] if path.endswith(".pyc") else path
+
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+# Frames of the machinery that runs user code: left out of reported stacks.
+_SKIPPED = (
+    os.path.dirname(asyncio.__file__) + os.sep,
+    os.path.dirname(concurrent.futures.__file__) + os.sep,
+    _source_file(threading.__file__),
+    os.path.join(_HERE, "_debug_"),
+)
+# Frames of a program runner: the stack is cut there.
+_RUNNERS = ("<frozen runpy>", _source_file(runpy.__file__), os.path.join(_HERE, "_cli.py"))
+
+
+def trim_stack(frames: Iterable[SourceLocation]) -> tuple[SourceLocation, ...]:
+    """Keep the user's frames of a stack given innermost first.
+
+    The innermost frame is always kept; after it, frames of asyncio, threading,
+    executors and asynckit's debug tooling are left out, and the stack ends where
+    a program runner (``runpy``, ``asynckit debug``) starts.
+    """
+    kept: list[SourceLocation] = []
+    for frame in frames:
+        if kept and frame.filename.startswith(_RUNNERS):
+            break
+        if not kept or not frame.filename.startswith(_SKIPPED):
+            kept.append(frame)
+    return tuple(kept)
+
+
 def frames_from_origin(origin: Iterable[tuple[str, int, str]]) -> tuple[SourceLocation, ...]:
-    """Convert a coroutine's ``cr_origin`` to locations, innermost first."""
-    return tuple(SourceLocation(filename, lineno, name) for filename, lineno, name in origin)
+    """Convert a coroutine's ``cr_origin`` to locations, innermost first, trimmed."""
+    return trim_stack(SourceLocation(filename, lineno, name) for filename, lineno, name in origin)

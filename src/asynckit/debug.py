@@ -13,6 +13,8 @@ from asynckit._debug_report import SourceLocation as SourceLocation
 from asynckit._debug_report import Stall as Stall
 from asynckit._debug_report import UnawaitedCoroutineError as UnawaitedCoroutineError
 from asynckit._debug_report import UnawaitedCoroutineWarning as UnawaitedCoroutineWarning
+from asynckit._debug_watchdog import Watchdog as Watchdog
+from asynckit._debug_watchdog import enable as enable
 from asynckit._util import fixup_module_metadata as _fixup_module_metadata
 
 __all__ = [
@@ -21,7 +23,9 @@ __all__ = [
     "Stall",
     "UnawaitedCoroutineError",
     "UnawaitedCoroutineWarning",
+    "Watchdog",
     "detect_unawaited",
+    "enable",
 ]
 
 _fixup_module_metadata(__name__, globals())
