@@ -10,7 +10,7 @@ import sys
 import traceback
 from typing import TYPE_CHECKING, Any, TextIO
 
-from asynckit._debug_detector import detect_unawaited
+from asynckit._debug_detector import CollectingScope
 from asynckit._debug_report import Finding, Stall
 from asynckit._debug_watchdog import Watchdog
 
@@ -18,13 +18,6 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 _PolicyBase: Any = asyncio.DefaultEventLoopPolicy
-
-
-class _Collector(detect_unawaited):
-    """A scope that keeps its findings for the report instead of raising."""
-
-    def _report(self, exc: BaseException | None) -> None:
-        pass
 
 
 class _WatchingPolicy(_PolicyBase):  # type: ignore[misc]
@@ -121,7 +114,7 @@ def run_debug(
     saved_policy = asyncio.get_event_loop_policy()
     asyncio.set_event_loop_policy(policy)
     try:
-        with _Collector(mode="log", stack_depth=stack_depth) as scope:
+        with CollectingScope(mode="log", stack_depth=stack_depth) as scope:
             status = _run_program(target, module, args)
     finally:
         asyncio.set_event_loop_policy(saved_policy)

@@ -181,6 +181,13 @@ class detect_unawaited:  # noqa: N801 - a context manager named like a function
         return cast("_F", wrapper)
 
 
+class CollectingScope(detect_unawaited):
+    """A scope that keeps its findings for its owner instead of reporting them."""
+
+    def _report(self, exc: BaseException | None) -> None:
+        pass
+
+
 def _warn(finding: Finding) -> None:
     location = finding.location
     message = UnawaitedCoroutineWarning(finding.format())

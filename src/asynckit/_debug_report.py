@@ -209,6 +209,7 @@ _SKIPPED = (
 )
 # Frames of a program runner: the stack is cut there.
 _RUNNERS = ("<frozen runpy>", _source_file(runpy.__file__), os.path.join(_HERE, "_cli.py"))
+_TEST_RUNNERS = (f"{os.sep}_pytest{os.sep}", f"{os.sep}pluggy{os.sep}")
 
 
 def trim_stack(frames: Iterable[SourceLocation]) -> tuple[SourceLocation, ...]:
@@ -216,11 +217,13 @@ def trim_stack(frames: Iterable[SourceLocation]) -> tuple[SourceLocation, ...]:
 
     The innermost frame is always kept; after it, frames of asyncio, threading,
     executors and asynckit's debug tooling are left out, and the stack ends where
-    a program runner (``runpy``, ``asynckit debug``) starts.
+    a program runner (``runpy``, ``asynckit debug``, pytest) starts.
     """
     kept: list[SourceLocation] = []
     for frame in frames:
-        if kept and frame.filename.startswith(_RUNNERS):
+        if kept and (
+            frame.filename.startswith(_RUNNERS) or any(m in frame.filename for m in _TEST_RUNNERS)
+        ):
             break
         if not kept or not frame.filename.startswith(_SKIPPED):
             kept.append(frame)
