@@ -26,8 +26,6 @@ def test_bug_is_caught_at_its_creation_line(
 
 
 @pytest.mark.parametrize("program", CLEAN, ids=lambda p: p.name)
-def test_clean_program_has_no_finding(
-    program: Program, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_clean_program_has_no_finding(program: Program, capsys: pytest.CaptureFixture[str]) -> None:
     findings = run_under_detector(program)
     assert verdict(program, findings) == "clean", [f.format() for f in findings]

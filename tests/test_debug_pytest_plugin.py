@@ -79,14 +79,19 @@ def anyio_backend():
 """
 
 
-def _lines(test_file: str, marker: str) -> int:
-    return next(i for i, line in enumerate(test_file.splitlines(), 1) if marker in line)
+# Plugins this suite has installed that the runs below do not need (hypothesis's takes
+# most of a pytest start-up).
+QUIET = ["-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:benchmark"]
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_subprocess(*QUIET, *args)
 
 
 def test_enabled_by_ini_blames_the_right_tests(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nasynckit_detect_unawaited = true\n")
     pytester.makepyfile(test_leaky=LEAKY_TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rA", "-W", "error")
+    result = run(pytester, "-rA", "-W", "error")
     result.assert_outcomes(passed=9, errors=5)
     out = result.stdout.str()
     for name in (
@@ -103,14 +108,15 @@ def test_enabled_by_ini_blames_the_right_tests(pytester: pytest.Pytester) -> Non
     bare = next(i for i, line in enumerate(source.splitlines(), 1) if line == "    work()")
     assert f"created at test_leaky.py:{bare} in test_bare_leak" in out
     assert "coroutine 'work' was never awaited" in out
-    assert "task 'Task-" in out and "was destroyed while pending" in out
+    assert "task 'Task-" in out
+    assert "was destroyed while pending" in out
     assert "ValueError: lost" in out
     assert "in test_leak_in_cycle" in out
 
 
 def test_off_by_default(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_leaky=LEAKY_TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = run(pytester)
     result.assert_outcomes(passed=9)
 
 
@@ -131,22 +137,18 @@ def test_flag_and_marker(pytester: pytest.Pytester) -> None:
             work()
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "ignore")
+    result = run(pytester, "-W", "ignore")
     result.assert_outcomes(passed=2, errors=1)
-    result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--asynckit-detect-unawaited"
-    )
+    result = run(pytester, "--asynckit-detect-unawaited")
     result.assert_outcomes(passed=2, errors=2)
-    result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--no-asynckit-detect-unawaited", "-W", "ignore"
-    )
+    result = run(pytester, "--no-asynckit-detect-unawaited", "-W", "ignore")
     result.assert_outcomes(passed=2, errors=1)
 
 
 def test_bad_stack_depth(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nasynckit_detect_unawaited = true\nasynckit_stack_depth = 0\n")
     pytester.makepyfile(test_one="def test_one():\n    pass\n")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = run(pytester)
     assert "asynckit_stack_depth must be a positive integer" in result.stderr.str() + str(
         result.stdout.str()
     )
@@ -157,7 +159,9 @@ def test_bad_stack_depth(pytester: pytest.Pytester) -> None:
 )
 def test_with_pytest_asyncio(pytester: pytest.Pytester) -> None:
     pytester.makeini(
-        "[pytest]\nasynckit_detect_unawaited = true\nasyncio_default_fixture_loop_scope = function\n"
+        "[pytest]\n"
+        "asynckit_detect_unawaited = true\n"
+        "asyncio_default_fixture_loop_scope = function\n"
     )
     pytester.makepyfile(
         test_pa="""
@@ -176,6 +180,39 @@ def test_with_pytest_asyncio(pytester: pytest.Pytester) -> None:
             await work()
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:anyio")
+    result = run(pytester, "-p", "no:anyio")
     result.assert_outcomes(passed=2, errors=1)
     assert "in test_leak" in result.stdout.str()
+
+
+# ------------------------------------------------------- in-process, without a run
+
+
+def test_begin_and_end_in_process(pytester: pytest.Pytester) -> None:
+    from asynckit._debug_pytest import begin, end
+    from asynckit.debug import UnawaitedCoroutineError
+    from tests._debug_helpers import leak
+
+    item = pytester.getitem("def test_func():\n    pass\n")
+    end(item, failing=False)  # no scope: nothing to do
+    begin(item, "4")
+    end(item, failing=False)  # nothing leaked
+    begin(item, "4")
+    line = leak()
+    with pytest.raises(UnawaitedCoroutineError) as excinfo:
+        end(item, failing=False)
+    assert excinfo.value.findings[0].location is not None
+    assert excinfo.value.findings[0].location.lineno == line
+    begin(item, "4")
+    leak()
+    end(item, failing=True)  # teardown failed already: a report section instead
+    assert any("was never awaited" in text for _, _, text in item._report_sections)
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "many"])
+def test_bad_stack_depth_in_process(pytester: pytest.Pytester, raw: str) -> None:
+    from asynckit._debug_pytest import begin
+
+    item = pytester.getitem("def test_func():\n    pass\n")
+    with pytest.raises(pytest.UsageError, match="asynckit_stack_depth must be a positive"):
+        begin(item, raw)

@@ -11,11 +11,12 @@ import traceback
 from typing import TYPE_CHECKING, Any, TextIO
 
 from asynckit._debug_detector import CollectingScope
-from asynckit._debug_report import Finding, Stall
 from asynckit._debug_watchdog import Watchdog
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from asynckit._debug_report import Finding, Stall
 
 _PolicyBase: Any = asyncio.DefaultEventLoopPolicy
 

@@ -41,7 +41,7 @@ def collect_garbage() -> None:
         gc.collect()
 
 
-class detect_unawaited:  # noqa: N801 - a context manager named like a function
+class detect_unawaited:
     """Find coroutines that were never awaited, and asyncio tasks that were lost.
 
     A context manager and a decorator (of sync and async functions). Inside it,
@@ -95,7 +95,7 @@ class detect_unawaited:  # noqa: N801 - a context manager named like a function
     ) -> None:
         if mode not in _MODES:
             raise ValueError(f"mode must be one of {', '.join(map(repr, _MODES))}, got {mode!r}")
-        if not isinstance(stack_depth, int) or isinstance(stack_depth, bool):
+        if isinstance(stack_depth, bool) or not isinstance(stack_depth, int):
             raise TypeError(f"stack_depth must be an int, got {stack_depth!r}")
         if stack_depth < 1:
             raise ValueError(f"stack_depth must be at least 1, got {stack_depth!r}")

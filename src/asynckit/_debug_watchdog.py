@@ -84,9 +84,10 @@ class Watchdog:
         """
         if self._thread is not None:
             raise RuntimeError("this watchdog was already started")
-        self._thread = threading.Thread(
-            target=self._watch, name="asynckit-watchdog", daemon=True
-        )
+        if self._loop_thread is None and not self.loop.is_running():
+            # Learn the loop's thread as soon as it runs (uvloop does not expose it).
+            self.loop.call_soon(self._note_thread)
+        self._thread = threading.Thread(target=self._watch, name="asynckit-watchdog", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -107,9 +108,12 @@ class Watchdog:
     ) -> None:
         self.stop()
 
+    def _note_thread(self) -> None:
+        self._loop_thread = threading.get_ident()
+
     def _on_beat(self) -> None:
         if self._loop_thread is None:
-            self._loop_thread = threading.get_ident()
+            self._note_thread()
         self._beat.set()
 
     def _loop_thread_id(self) -> int | None:
@@ -209,8 +213,6 @@ def enable(
     loop.set_debug(True)
     if slow_callback_duration is not None:
         loop.slow_callback_duration = slow_callback_duration
-    watchdog = Watchdog(
-        loop, threshold=block_threshold, on_stall=on_stall, loop_thread=loop_thread
-    )
+    watchdog = Watchdog(loop, threshold=block_threshold, on_stall=on_stall, loop_thread=loop_thread)
     watchdog.start()
     return watchdog

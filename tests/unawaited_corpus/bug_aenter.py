@@ -5,7 +5,7 @@ from types import TracebackType
 
 
 class Lock:
-    async def __aenter__(self) -> "Lock":
+    async def __aenter__(self) -> "Lock":  # noqa: PYI034
         await asyncio.sleep(0)
         return self
 

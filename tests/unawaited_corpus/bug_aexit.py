@@ -8,7 +8,7 @@ class Writer:
     async def flush(self) -> None:
         await asyncio.sleep(0)
 
-    async def __aenter__(self) -> "Writer":
+    async def __aenter__(self) -> "Writer":  # noqa: PYI034
         return self
 
     async def __aexit__(

@@ -10,7 +10,8 @@ async def heartbeat() -> None:
 async def main() -> None:
     loop = asyncio.get_running_loop()
     fired = asyncio.Event()
-    loop.call_later(0, lambda: (heartbeat(), fired.set()))  # BUG
+    loop.call_later(0, lambda: heartbeat())  # BUG
+    loop.call_later(0, fired.set)
     await fired.wait()
 
 

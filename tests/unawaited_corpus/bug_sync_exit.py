@@ -8,7 +8,7 @@ class Transaction:
     async def rollback(self) -> None:
         await asyncio.sleep(0)
 
-    def __enter__(self) -> "Transaction":
+    def __enter__(self) -> "Transaction":  # noqa: PYI034
         return self
 
     def __exit__(
