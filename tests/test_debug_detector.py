@@ -46,8 +46,7 @@ def test_raise_mode_names_the_creation_line() -> None:
     assert finding.location is not None
     assert finding.location.lineno == line
     assert finding.location.function == "leak"
-    assert finding.created_at[1].function == "<lambda>"
-    assert finding.created_at[2].function == "run_scoped"
+    assert [f.function for f in finding.created_at] == ["leak", "<lambda>"]  # stack_depth=2
     assert finding.defined_at is not None
     assert finding.defined_at.function == "work"
     assert "1 problem found:" in str(excinfo.value)
