@@ -41,7 +41,8 @@ async def test_reports_the_blocking_line_once_per_stall() -> None:
     try:
         assert asyncio.get_running_loop().get_debug()
         line = block_until(reported)  # the loop is blocked until the watchdog reports
-        await asyncio.sleep(0)
+        while watchdog.stalls[0].ended_after is None:  # the watchdog sees the loop is back
+            await asyncio.sleep(THRESHOLD)
     finally:
         watchdog.stop()
     assert len(seen) == 1
@@ -108,6 +109,9 @@ def test_loop_not_running_yet_and_stops_when_closed(
     with pytest.raises(RuntimeError, match="already started"):
         watchdog.start()
     assert loop.get_debug()
+    loop.set_debug(False)
+    enable(loop, debug=False).stop()
+    assert not loop.get_debug()
 
     async def main() -> None:
         await asyncio.sleep(0)
