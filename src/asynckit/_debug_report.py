@@ -205,10 +205,15 @@ _SKIPPED = (
     os.path.dirname(asyncio.__file__) + os.sep,
     os.path.dirname(concurrent.futures.__file__) + os.sep,
     _source_file(threading.__file__),
-    os.path.join(_HERE, "_debug_"),
+    *(os.path.join(_HERE, f"_debug_{name}.py") for name in ("detector", "hooks", "watchdog")),
 )
 # Frames of a program runner: the stack is cut there.
-_RUNNERS = ("<frozen runpy>", _source_file(runpy.__file__), os.path.join(_HERE, "_cli.py"))
+_RUNNERS = (
+    "<frozen runpy>",
+    _source_file(runpy.__file__),
+    os.path.join(_HERE, "_cli.py"),
+    os.path.join(_HERE, "_debug_cli.py"),
+)
 _TEST_RUNNERS = (f"{os.sep}_pytest{os.sep}", f"{os.sep}pluggy{os.sep}")
 
 

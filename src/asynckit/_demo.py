@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import anyio
 import sniffio
 
+from asynckit._debug_demo import debug_section
 from asynckit._version import __version__
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ async def _environment() -> list[str]:
 
 SECTIONS: list[Section] = [
     Section("environment", "Environment", _environment),
+    Section("debug", "Debug tooling", debug_section),
 ]
 
 
