@@ -394,3 +394,51 @@ def test_other_exception_handler_calls_pass_through(
         loop.close()
     assert scope.findings == []
     assert [c["message"] for c in seen] == ["something else", "no future", "unrelated", "outside"]
+
+
+def test_task_never_started_on_a_loop_without_debug_mode() -> None:
+    loop = asyncio.new_event_loop()
+    loop.set_debug(False)
+
+    def body() -> None:
+        task = loop.create_task(work())  # never runs: the loop is closed first
+        loop.close()
+        del task
+
+    with pytest.raises(UnawaitedCoroutineError) as excinfo:
+        run_scoped(body, stack_depth=3)
+    kinds = sorted(f.kind for f in excinfo.value.findings)
+    assert kinds == ["never-awaited", "pending-task-destroyed"]
+    task = next(f for f in excinfo.value.findings if f.kind == "pending-task-destroyed")
+    assert task.location is not None
+    assert task.location.function == "body"  # from the coroutine's cr_origin
+    assert task.detail.startswith("pending at")
+
+
+def test_hook_outside_any_scope_falls_back_to_cpython() -> None:
+    from asynckit import _debug_hooks
+
+    coro = work()
+    with pytest.warns(RuntimeWarning, match="was never awaited"):
+        _debug_hooks._on_unawaited(coro)
+    coro.close()
+
+
+def test_loop_classes_without_uvloop(monkeypatch: pytest.MonkeyPatch) -> None:
+    from asynckit import _debug_hooks
+
+    monkeypatch.setitem(sys.modules, "uvloop", None)
+    assert _debug_hooks._loop_classes() == [asyncio.BaseEventLoop]
+
+
+def test_report_without_source_lines() -> None:
+    from asynckit.debug import Stall
+
+    nowhere = SourceLocation("/nonexistent/x.py", 3, "f")
+    finding = Finding(kind="exception-never-retrieved", name="t", created_at=(nowhere,))
+    assert finding.format().splitlines()[1] == "  created at /nonexistent/x.py:3 in f"
+    stall = Stall(blocked_for=0.5, stack=(nowhere,))
+    assert stall.format().splitlines() == [
+        "event loop blocked for more than 0.500 s",
+        "  blocked at /nonexistent/x.py:3 in f",
+    ]

@@ -133,3 +133,48 @@ def test_unstarted_watchdog_stops() -> None:
         Watchdog(loop, threshold=1).stop()
     finally:
         loop.close()
+
+
+class FakeLoop:
+    """Just enough of a loop to drive the watchdog's thread function by hand."""
+
+    def __init__(self, *, closed_after: int, refuse: bool = False) -> None:
+        self.checks = 0
+        self.closed_after = closed_after
+        self.refuse = refuse
+        self.posted = 0
+
+    def is_closed(self) -> bool:
+        self.checks += 1
+        return self.checks > self.closed_after
+
+    def is_running(self) -> bool:
+        return True
+
+    def call_soon_threadsafe(self, callback: object) -> None:
+        if self.refuse:
+            raise RuntimeError("Event loop is closed")
+        self.posted += 1
+
+
+def test_watchdog_gives_up_when_the_loop_closes_meanwhile() -> None:
+    loop = FakeLoop(closed_after=10, refuse=True)
+    watchdog = Watchdog(loop, threshold=0.001)  # type: ignore[arg-type]
+    watchdog._watch()
+    assert loop.checks == 1
+
+
+def test_watchdog_without_the_loop_thread_reports_nothing() -> None:
+    loop = FakeLoop(closed_after=5)  # the beat never runs; the thread is unknown
+    watchdog = Watchdog(loop, threshold=0.001)  # type: ignore[arg-type]
+    watchdog._watch()
+    assert watchdog.stalls == []
+    assert loop.posted >= 2
+
+
+@asyncio_only
+async def test_healthy_loop_is_not_reported() -> None:
+    with enable(block_threshold=THRESHOLD, debug=False) as watchdog:
+        while watchdog._beats < 3:  # the loop answers probe after probe
+            await asyncio.sleep(THRESHOLD)
+    assert watchdog.stalls == []

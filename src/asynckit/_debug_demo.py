@@ -11,7 +11,7 @@ from asynckit.debug import Stall, UnawaitedCoroutineError, detect_unawaited, ena
 
 
 async def _send_email(to: str) -> None:
-    await anyio.lowlevel.checkpoint()
+    await anyio.lowlevel.checkpoint()  # pragma: no cover - never awaited, on purpose
 
 
 def _notify_all() -> None:

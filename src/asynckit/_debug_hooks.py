@@ -40,6 +40,7 @@ class Sink(Protocol):
 
 
 _ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
+_ORIGINAL_WARN: Callable[[Any], None] = warnings._warn_unawaited_coroutine  # type: ignore[attr-defined]
 _lock = threading.RLock()
 _active: list[Sink] = []
 _local = threading.local()
@@ -69,8 +70,8 @@ def target_sink() -> Sink | None:
 
 def _on_unawaited(coro: Any) -> None:
     sink = target_sink()
-    if sink is None:
-        _saved["warn"](coro)
+    if sink is None:  # the last scope ended while this coroutine was being destroyed
+        _saved.get("warn", _ORIGINAL_WARN)(coro)
         return
     sink.add(coroutine_finding(coro))
 
@@ -150,8 +151,12 @@ def _wrap_exception_handler(original: Callable[..., Any]) -> Callable[..., Any]:
     return call_exception_handler
 
 
-def _thread_profile(frame: FrameType, event: str, arg: object) -> None:
-    """Run once as a new thread starts: turn on origin tracking, then step aside."""
+def _thread_profile(frame: FrameType, event: str, arg: object) -> None:  # pragma: no cover
+    """Run once as a new thread starts: turn on origin tracking, then step aside.
+
+    (A profile function runs with tracing off, so coverage cannot see it; the
+    thread tests check what it does.)
+    """
     sys.setprofile(_saved.get("thread_profile"))
     depth = _saved.get("thread_depth", 0)
     if depth > sys.get_coroutine_origin_tracking_depth():
@@ -160,9 +165,9 @@ def _thread_profile(frame: FrameType, event: str, arg: object) -> None:
 
 def _loop_classes() -> list[type[Any]]:
     classes: list[type[Any]] = [asyncio.BaseEventLoop]
-    uvloop = sys.modules.get("uvloop")
-    if uvloop is not None and isinstance(getattr(uvloop, "Loop", None), type):
-        classes.append(uvloop.Loop)
+    uvloop_loop = getattr(sys.modules.get("uvloop"), "Loop", None)
+    if isinstance(uvloop_loop, type):  # patch it only if the program uses uvloop
+        classes.append(uvloop_loop)
     return classes
 
 

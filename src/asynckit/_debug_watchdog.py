@@ -84,9 +84,9 @@ class Watchdog:
         """
         if self._thread is not None:
             raise RuntimeError("this watchdog was already started")
-        if self._loop_thread is None and not self.loop.is_running():
+        if self._loop_thread is None:
             # Learn the loop's thread as soon as it runs (uvloop does not expose it).
-            self.loop.call_soon(self._note_thread)
+            self.loop.call_soon_threadsafe(self._note_thread)
         self._thread = threading.Thread(target=self._watch, name="asynckit-watchdog", daemon=True)
         self._thread.start()
 
@@ -114,8 +114,6 @@ class Watchdog:
     def _on_beat(self) -> None:
         # Runs in the loop: only counts, so that a healthy loop never wakes the
         # watchdog thread (each wake-up is a GIL hand-off).
-        if self._loop_thread is None:
-            self._note_thread()
         self._beats += 1
 
     def _loop_thread_id(self) -> int | None:
@@ -127,11 +125,10 @@ class Watchdog:
         seen = self._beats
         sent: float | None = None  # when the beat not yet run was posted
         while not loop.is_closed():
-            if sent is not None and self._beats == seen:
-                if loop.is_running() and time.monotonic() - sent >= threshold:
-                    self._stalled(sent, seen)
-                    seen, sent = self._beats, None
-            else:
+            if self._beats != seen:  # the last beat ran: the loop is alive
+                seen, sent = self._beats, None
+            elif sent is not None and loop.is_running() and time.monotonic() - sent >= threshold:
+                self._stalled(sent, seen)
                 seen, sent = self._beats, None
             if sent is None and loop.is_running():
                 sent = time.monotonic()
