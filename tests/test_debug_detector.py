@@ -360,7 +360,8 @@ def test_task_exception_never_retrieved(
         run_scoped(lambda: _run_and_drop(asyncio_loop_factory, body))
     (finding,) = excinfo.value.findings
     assert finding.kind == "exception-never-retrieved"
-    assert "fail" in finding.name
+    # An eager task that completed at once has let go of its coroutine.
+    assert "fail" in finding.name or finding.name.startswith("Task")
     assert finding.location is not None
     assert finding.location.function == "body"
 

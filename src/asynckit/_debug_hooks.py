@@ -105,8 +105,13 @@ def task_finding(context: dict[str, Any]) -> Finding | None:
         kind = "exception-never-retrieved"
     else:
         return None
-    coro = future.get_coro() if hasattr(future, "get_coro") else None
-    name = future.get_name() if hasattr(future, "get_name") else type(future).__name__
+    # The ``_coro`` attribute, not ``get_coro()``: on 3.12.1 ``get_coro()`` of a task
+    # that completed eagerly crashes the interpreter; ``_coro`` is None then.
+    # Such a task may also have dropped its name (3.13 then reports "None").
+    coro = getattr(future, "_coro", None)
+    name = future.get_name() if hasattr(future, "get_name") else None
+    if not isinstance(name, str) or name in {"", "None"}:
+        name = type(future).__name__
     if coro is not None:
         name = f"{name} ({getattr(coro, '__qualname__', coro)!s})"
     created: tuple[SourceLocation, ...] = ()
