@@ -443,3 +443,13 @@ def test_report_without_source_lines() -> None:
         "event loop blocked for more than 0.500 s",
         "  blocked at /nonexistent/x.py:3 in f",
     ]
+
+
+def test_wrapped_handler_outside_any_scope_passes_through() -> None:
+    from asynckit import _debug_hooks
+
+    seen: list[dict[str, Any]] = []
+    wrapped = _debug_hooks._wrap_exception_handler(lambda loop, context: seen.append(context))
+    context = {"message": "Task was destroyed but it is pending!", "task": object()}
+    wrapped(None, context)
+    assert seen == [context]
