@@ -134,3 +134,16 @@ def test_usage_errors(argv: list[str], message: str, capsys: pytest.CaptureFixtu
         main(argv)
     assert excinfo.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_trio_program(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("trio")
+    script = write(
+        tmp_path,
+        "trio_leak.py",
+        "import trio\n\nasync def main():\n    trio.sleep(0)\n\ntrio.run(main)\n",
+    )
+    assert main(["debug", str(script)]) == 1
+    err = capsys.readouterr().err
+    assert "coroutine 'sleep' was never awaited" in err
+    assert "trio_leak.py:4 in main" in err
