@@ -158,7 +158,11 @@ class UnawaitedCoroutineError(RuntimeError):
     """Coroutines were never awaited, or tasks were lost, inside a detector scope.
 
     Raised when :func:`asynckit.debug.detect_unawaited` (in ``mode="raise"``) exits
-    having found problems; ``findings`` lists them.
+    having found problems, and by the pytest plugin at the teardown of a test that
+    leaked; ``findings`` lists them and the message is their text report.
+
+    Args:
+        findings: What was found.
 
     .. versionadded:: 0.1.0
     """

@@ -52,6 +52,16 @@ class Watchdog:
 
     Made and started by :func:`asynckit.debug.enable`; stop it with :meth:`stop`
     or by using it as a context manager. It stops by itself when the loop closes.
+    It posts one no-op callback to the loop per ``threshold`` and reports the
+    loop as blocked when that callback has not run a ``threshold`` later.
+
+    Args:
+        loop: The event loop to watch.
+        threshold: Seconds the loop may stay blocked before a stall is reported.
+        on_stall: Called from the watchdog thread with each :class:`Stall`; by
+            default stalls are logged as warnings on the ``asynckit.debug`` logger.
+        loop_thread: The ``threading.get_ident()`` of the loop's thread, if known;
+            otherwise the watchdog learns it when the loop runs.
 
     .. versionadded:: 0.1.0
     """
