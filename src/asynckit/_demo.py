@@ -16,6 +16,7 @@ import anyio
 import sniffio
 
 from asynckit._loopthread import LoopThread
+from asynckit._debug_demo import debug_section
 from asynckit._version import __version__
 
 if TYPE_CHECKING:
@@ -152,6 +153,7 @@ SECTIONS: list[Section] = [
     Section("environment", "Environment", _environment),
     Section("timeouts", "Timeouts, wait_for and shield", _timeouts),
     Section("loopthread", "LoopThread: sync code calling an event loop thread", _loopthread_demo),
+    Section("debug", "Debug tooling", debug_section),
 ]
 
 
