@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import anyio
 import sniffio
 
-from asynckit._loopthread import LoopThread
 from asynckit._debug_demo import debug_section
+from asynckit._loopthread import LoopThread
 from asynckit._version import __version__
 
 if TYPE_CHECKING:
