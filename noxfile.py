@@ -24,7 +24,15 @@ COVERAGE_DIR = ROOT / ".coverage-data"
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.error_on_missing_interpreters = False
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["lint", "typecheck", "tests", "coverage", "tests_lowest", "docs"]
+nox.options.sessions = [
+    "lint",
+    "typecheck",
+    "verifytypes",
+    "tests",
+    "coverage",
+    "tests_lowest",
+    "docs",
+]
 
 # Interpreters found without a download: never let uv fetch one.
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
@@ -88,6 +96,17 @@ def typecheck(session: nox.Session) -> None:
     """``mypy --strict`` on the package, tests (including ``assert_type`` files) and tools."""
     session.install("-e", ".[test,lint,bench]", "nox")
     session.run("mypy")
+
+
+@nox.session
+def verifytypes(session: nox.Session) -> None:
+    """pyright's ``--verifytypes``: every public symbol has a known type.
+
+    It inspects the installed (not editable) package, from outside the checkout.
+    """
+    session.install(".", "pyright[nodejs]>=1.1.390")
+    session.chdir(session.create_tmp())
+    session.run("pyright", "--verifytypes", "asynckit", "--ignoreexternal")
 
 
 @nox.session(python=PYTHONS)
