@@ -10,8 +10,11 @@ from __future__ import annotations
 import asyncio
 import inspect
 import sys
-from collections.abc import Iterable
 from types import CoroutineType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 if sys.version_info >= (3, 11):  # pragma: no cover - depends on the interpreter
     from builtins import BaseExceptionGroup as BaseExceptionGroup
@@ -19,6 +22,7 @@ else:  # pragma: no cover - depends on the interpreter
     from exceptiongroup import (  # type: ignore[import-not-found,unused-ignore]
         BaseExceptionGroup as BaseExceptionGroup,
     )
+
 
 def close_coroutines(items: Iterable[object]) -> None:
     """Close every coroutine object in *items* that has not finished.
@@ -55,8 +59,7 @@ def check_limit(limit: object, *, owner: str, refused: Iterable[object] = ()) ->
     if limit < 1:
         close_coroutines(refused)
         raise ValueError(
-            f"{owner}() argument 'limit' must be at least 1 (or None for no limit), "
-            f"got {limit!r}"
+            f"{owner}() argument 'limit' must be at least 1 (or None for no limit), got {limit!r}"
         )
 
 

@@ -170,7 +170,9 @@ def gather(
     return_exceptions: bool,
     limit: int | None = None,
     cancel_on_error: bool = False,
-) -> asyncio.Future[tuple[_T1 | BaseException, _T2 | BaseException, _T3 | BaseException, _T4 | BaseException]]: ...
+) -> asyncio.Future[
+    tuple[_T1 | BaseException, _T2 | BaseException, _T3 | BaseException, _T4 | BaseException]
+]: ...
 
 
 @overload
@@ -185,7 +187,15 @@ def gather(
     return_exceptions: bool,
     limit: int | None = None,
     cancel_on_error: bool = False,
-) -> asyncio.Future[tuple[_T1 | BaseException, _T2 | BaseException, _T3 | BaseException, _T4 | BaseException, _T5 | BaseException]]: ...
+) -> asyncio.Future[
+    tuple[
+        _T1 | BaseException,
+        _T2 | BaseException,
+        _T3 | BaseException,
+        _T4 | BaseException,
+        _T5 | BaseException,
+    ]
+]: ...
 
 
 @overload
@@ -201,7 +211,16 @@ def gather(
     return_exceptions: bool,
     limit: int | None = None,
     cancel_on_error: bool = False,
-) -> asyncio.Future[tuple[_T1 | BaseException, _T2 | BaseException, _T3 | BaseException, _T4 | BaseException, _T5 | BaseException, _T6 | BaseException]]: ...
+) -> asyncio.Future[
+    tuple[
+        _T1 | BaseException,
+        _T2 | BaseException,
+        _T3 | BaseException,
+        _T4 | BaseException,
+        _T5 | BaseException,
+        _T6 | BaseException,
+    ]
+]: ...
 
 
 @overload
@@ -211,7 +230,6 @@ def gather(
     limit: int | None = None,
     cancel_on_error: bool = False,
 ) -> asyncio.Future[list[_T | BaseException]]: ...
-
 
 
 def gather(
