@@ -81,8 +81,8 @@ class TestCoroutineGather(_Substituted, test_tasks.CoroutineGatherTests):  # typ
 
 
 # test_env_var_debug starts five interpreters and tests asyncio's debug-mode flag, not gather.
-TestFutureGather.test_env_var_debug = None  # type: ignore[attr-defined]
-TestCoroutineGather.test_env_var_debug = None  # type: ignore[attr-defined]
+TestFutureGather.test_env_var_debug = None
+TestCoroutineGather.test_env_var_debug = None
 
 
 # Behaviour of ``as_completed`` from Python 3.13, which ours has on every Python,
