@@ -1,5 +1,6 @@
 """asynckit: production helpers for structured concurrency on asyncio and trio."""
 
+from asynckit._amap import amap as amap
 from asynckit._as_completed import as_completed as as_completed
 from asynckit._gather import gather as gather
 from asynckit._util import fixup_module_metadata as _fixup_module_metadata
@@ -13,6 +14,7 @@ __all__: list[str] = [
     "ALL_COMPLETED",
     "FIRST_COMPLETED",
     "FIRST_EXCEPTION",
+    "amap",
     "as_completed",
     "gather",
     "wait",

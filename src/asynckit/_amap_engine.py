@@ -1,0 +1,362 @@
+"""The machinery behind ``amap``: a worker pool with a bounded reorder window.
+
+``limit`` workers pull items from one shared iterator and await ``fn(item)`` in
+place, so only O(limit) objects are alive however long the input. Items are
+numbered as they are pulled; a worker pulls only while fewer than ``window``
+items are pulled but not yet handed to the consumer, which bounds both the
+reorder buffer (ordered mode: a slow head item lets at most ``window - 1`` later
+ones run ahead) and the results waiting for a slow consumer.
+
+Parked workers are woken one at a time: the woken worker wakes the next one
+only once it has pulled an item, so a window that refills in one step (``fn``
+returning without suspending) costs one wake-up, not one per worker.
+
+Backends differ only in a few primitives (one-shot waiters, spawning and
+cancelling the workers): raw asyncio futures and tasks on asyncio, for speed;
+trio events and a system task hosting an anyio task group on trio, where the
+workers must outlive the ``__anext__`` call that starts them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import inspect
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+
+_EXHAUSTED: Any = object()
+
+
+class Engine:
+    """Shared state of one ``amap`` run; the workers hold it, not the user's object."""
+
+    def __init__(
+        self,
+        fn: Callable[[Any], Awaitable[Any]],
+        iterator: Iterator[Any] | AsyncIterator[Any],
+        is_async: bool,
+        *,
+        limit: int,
+        ordered: bool,
+        return_exceptions: bool,
+        timeout: float | None,
+        max_per_second: float | None,
+        progress: Callable[[int, int | None], object] | None,
+        total: int | None,
+    ) -> None:
+        self.fn = fn
+        self.iterator = iterator
+        self.is_async = is_async
+        self.limit = limit
+        self.window = 2 * limit
+        self.ordered = ordered
+        self.return_exceptions = return_exceptions
+        self.timeout = timeout
+        self.interval = None if max_per_second is None else 1.0 / max_per_second
+        self.progress = progress
+        self.total = total
+        self.next_start = -float("inf")
+        self.fn_checked = False
+        # Counters: items pulled, handed to the consumer, finished.
+        self.started = 0
+        self.yielded = 0
+        self.finished = 0
+        self.exhausted = False
+        self.ready: dict[int, Any] = {}
+        self.ready_queue: deque[Any] = deque()
+        self.error: BaseException | None = None
+        self.active = 0
+        self.closing = False
+        self.running = False
+        self.parked: deque[Any] = deque()
+        self.wake_pending = False
+        self.waiter: Any = None
+        self.pull_lock: anyio.Lock | None = None
+        self.backend: _Backend | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        """Start the workers on the running backend (asyncio or trio)."""
+        if self.running:
+            return
+        self.running = True
+        loop = asyncio._get_running_loop()
+        self.backend = _AsyncioBackend(loop) if loop is not None else _TrioBackend()
+        if self.is_async:
+            self.pull_lock = anyio.Lock()
+        self.active = self.limit
+        self.backend.spawn(self, self.limit)
+
+    def abort(self) -> None:
+        """Cancel every worker without waiting (the consumer went away)."""
+        self.closing = True
+        if self.backend is not None:
+            self.backend.cancel()
+
+    async def shutdown(self) -> None:
+        """Cancel every worker and wait until all have exited."""
+        self.closing = True
+        self.ready.clear()
+        self.ready_queue.clear()
+        if self.backend is not None and self.active:
+            self.backend.cancel()
+            await self.backend.join(self)
+
+    # ------------------------------------------------------------------ workers
+
+    async def run_worker(self) -> None:
+        """Pull items and run ``fn`` on each until the input ends or the run fails."""
+        fn = self.fn
+        iterator = self.iterator
+        timeout = self.timeout
+        backend = self.backend
+        assert backend is not None
+        try:
+            while not self.exhausted:
+                if self.started - self.yielded >= self.window:
+                    waiter = backend.new_waiter()
+                    self.parked.append(waiter)
+                    await backend.wait(waiter)
+                    self.wake_pending = False
+                    continue
+                if self.is_async:
+                    item = await self._pull_async()
+                else:
+                    item = next(iterator, _EXHAUSTED)  # type: ignore[arg-type]
+                if item is _EXHAUSTED:
+                    self._end_of_input()
+                    break
+                index = self.started
+                self.started = index + 1
+                if (
+                    self.parked
+                    and not self.wake_pending
+                    and self.started - self.yielded < self.window
+                ):
+                    self._wake_worker()
+                if self.interval is not None:
+                    await self._rate_gate()
+                try:
+                    if timeout is None:
+                        result = await self._call(fn, item)
+                    else:
+                        with anyio.fail_after(timeout):
+                            result = await self._call(fn, item)
+                except Exception as exc:
+                    if not self.return_exceptions:
+                        self.fail(exc)
+                        return
+                    result = exc
+                    del exc
+                self._deliver(index, result)
+        except BaseException as exc:
+            # Our own cancellation (shutdown/abort) ends the worker quietly;
+            # anything else (the input iterator failing, KeyboardInterrupt, a
+            # cancellation from outside) fails the run.
+            if not self.closing:
+                self.fail(exc)
+            del exc
+        finally:
+            self.active -= 1
+            if not self.active:
+                self._wake_consumer()
+
+    def _call(self, fn: Callable[[Any], Awaitable[Any]], item: Any) -> Awaitable[Any]:
+        awaitable = fn(item)
+        if not self.fn_checked:
+            if not inspect.isawaitable(awaitable):
+                raise TypeError(
+                    f"amap() argument 'fn' must be an async function, but {fn!r} "
+                    f"returned {type(awaitable).__name__} ({awaitable!r})"
+                )
+            self.fn_checked = True
+        return awaitable
+
+    async def _pull_async(self) -> Any:
+        # Async iterators (async generators above all) cannot be advanced by two
+        # workers at once: take turns.
+        assert self.pull_lock is not None
+        async with self.pull_lock:
+            if self.exhausted:
+                return _EXHAUSTED
+            try:
+                return await self.iterator.__anext__()  # type: ignore[union-attr]
+            except StopAsyncIteration:
+                return _EXHAUSTED
+
+    async def _rate_gate(self) -> None:
+        # Reserve the next start time synchronously, then sleep until it: starts
+        # are spaced by 1 / max_per_second, the first one at once (no burst).
+        assert self.interval is not None
+        now = anyio.current_time()
+        start = max(now, self.next_start)
+        self.next_start = start + self.interval
+        if start > now:
+            await anyio.sleep(start - now)
+
+    def _end_of_input(self) -> None:
+        self.exhausted = True
+        backend = self.backend
+        assert backend is not None
+        while self.parked:
+            backend.wake(self.parked.popleft())
+
+    def _wake_worker(self) -> None:
+        assert self.backend is not None
+        self.wake_pending = True
+        self.backend.wake(self.parked.popleft())
+
+    def _deliver(self, index: int, result: Any) -> None:
+        self.finished += 1
+        if self.ordered:
+            self.ready[index] = result
+            if index == self.yielded:
+                self._wake_consumer()
+        else:
+            self.ready_queue.append(result)
+            self._wake_consumer()
+        if self.progress is not None:
+            self.progress(self.finished, self.total)
+
+    def fail(self, exc: BaseException) -> None:
+        """Record the run's first error and cancel the other workers."""
+        if self.error is None:
+            self.error = exc
+        self.abort()
+        self._wake_consumer()
+
+    # ------------------------------------------------------------------ consumer side
+
+    def _wake_consumer(self) -> None:
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            assert self.backend is not None
+            self.backend.wake(waiter)
+
+    def after_yield(self) -> None:
+        """The consumer took one result: a parked worker may pull again."""
+        if self.parked and not self.wake_pending:
+            self._wake_worker()
+
+    async def wait_for_results(self) -> None:
+        """Suspend the consumer until a result, the end or an error arrives."""
+        backend = self.backend
+        assert backend is not None
+        self.waiter = waiter = backend.new_waiter()
+        try:
+            await backend.wait(waiter)
+        finally:
+            self.waiter = None
+
+
+class _Backend:
+    def new_waiter(self) -> Any:
+        raise NotImplementedError
+
+    def wake(self, waiter: Any) -> None:
+        raise NotImplementedError
+
+    def wait(self, waiter: Any) -> Awaitable[Any]:
+        raise NotImplementedError
+
+    def spawn(self, engine: Engine, count: int) -> None:
+        raise NotImplementedError
+
+    def cancel(self) -> None:
+        raise NotImplementedError
+
+    async def join(self, engine: Engine) -> None:
+        raise NotImplementedError
+
+
+class _AsyncioBackend(_Backend):
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.tasks: list[asyncio.Task[None]] = []
+
+    def new_waiter(self) -> asyncio.Future[None]:
+        return self.loop.create_future()
+
+    def wake(self, waiter: asyncio.Future[None]) -> None:
+        if not waiter.done():
+            waiter.set_result(None)
+
+    def wait(self, waiter: asyncio.Future[None]) -> Awaitable[None]:
+        return waiter
+
+    def spawn(self, engine: Engine, count: int) -> None:
+        create_task = self.loop.create_task
+        self.tasks = [create_task(engine.run_worker()) for _ in range(count)]
+
+    def cancel(self) -> None:
+        for task in self.tasks:
+            if not task.done():
+                try:
+                    task.cancel()
+                except RuntimeError:  # pragma: no cover - the loop is closed
+                    pass
+
+    async def join(self, engine: Engine) -> None:
+        pending = {task for task in self.tasks if not task.done()}
+        cancelled: BaseException | None = None
+        while pending:
+            try:
+                _, pending = await asyncio.wait(pending)
+            except asyncio.CancelledError as exc:  # noqa: PERF203 - keep waiting
+                cancelled = exc
+        if cancelled is not None:
+            try:
+                raise cancelled
+            finally:
+                del cancelled
+
+
+class _TrioBackend(_Backend):
+    def __init__(self) -> None:
+        import trio
+
+        self.trio = trio
+        self.scope = trio.CancelScope()
+        self.done = trio.Event()
+
+    def new_waiter(self) -> Any:
+        return self.trio.Event()
+
+    def wake(self, waiter: Any) -> None:
+        waiter.set()
+
+    def wait(self, waiter: Any) -> Awaitable[None]:
+        return waiter.wait()  # type: ignore[no-any-return]
+
+    def spawn(self, engine: Engine, count: int) -> None:
+        # trio has no unscoped tasks: the workers live in a system task, so that
+        # `async for` can drive them from successive __anext__ calls.
+        self.trio.lowlevel.spawn_system_task(
+            self._host, engine, count, context=contextvars.copy_context(), name="asynckit.amap"
+        )
+
+    async def _host(self, engine: Engine, count: int) -> None:
+        try:
+            with self.scope:
+                async with anyio.create_task_group() as tg:
+                    for _ in range(count):
+                        tg.start_soon(engine.run_worker)
+        except BaseException as exc:  # pragma: no cover - workers catch everything
+            engine.fail(exc)
+        finally:
+            self.done.set()
+
+    def cancel(self) -> None:
+        self.scope.cancel()
+
+    async def join(self, engine: Engine) -> None:
+        with self.trio.CancelScope(shield=True):
+            await self.done.wait()
