@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         from typing_extensions import Self
 
 _T = TypeVar("_T")
+_MISSING: Any = object()
 _R = TypeVar("_R")
 
 
@@ -39,7 +40,7 @@ class _AsyncMap(Generic[_R]):
     def __repr__(self) -> str:
         engine = self._engine
         return (
-            f"<asynckit.amap: {engine.finished} done, {engine.yielded} yielded, "
+            f"<asynckit.amap: {engine.started} started, {engine.yielded} yielded, "
             f"limit={engine.limit}, ordered={engine.ordered}>"
         )
 
@@ -55,16 +56,18 @@ class _AsyncMap(Generic[_R]):
                 await self._close()
                 raise engine.error
             if engine.ordered:
-                if engine.yielded in engine.ready:
-                    result: _R = engine.ready.pop(engine.yielded)
+                result: Any = engine.ready.pop(engine.yielded, _MISSING)
+                if result is not _MISSING:
                     engine.yielded += 1
-                    engine.after_yield()
-                    return result
+                    if engine.parked and not engine.wake_pending:
+                        engine.wake_worker()
+                    return result  # type: ignore[no-any-return]
             elif engine.ready_queue:
                 result = engine.ready_queue.popleft()
                 engine.yielded += 1
-                engine.after_yield()
-                return result
+                if engine.parked and not engine.wake_pending:
+                    engine.wake_worker()
+                return result  # type: ignore[no-any-return]
             if not engine.active:
                 await self._close()
                 raise StopAsyncIteration

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from types import CoroutineType
 from typing import TYPE_CHECKING, Any
 
 from asynckit._bounded import BaseExceptionGroup, close_coroutines
@@ -80,7 +81,10 @@ class BoundedGatheringFuture(asyncio.Future[list[Any]]):
             item = self._items[index]
             self._items[index] = None
             try:
-                child = asyncio.ensure_future(item, loop=loop)  # type: ignore[arg-type]
+                if type(item) is CoroutineType:
+                    child = loop.create_task(item)
+                else:
+                    child = asyncio.ensure_future(item, loop=loop)  # type: ignore[arg-type]
             except BaseException:
                 # The loop refused the task (closed, or a failing task factory):
                 # ensure_future closed this coroutine; close the rest too.
@@ -104,6 +108,14 @@ class BoundedGatheringFuture(asyncio.Future[list[Any]]):
 
     def _started_child_done(self, child: asyncio.Future[Any]) -> None:
         self._in_flight -= 1
+        if not child.cancelled() and child.exception() is None and not self.done():
+            # Fast path: a child succeeded while the gather runs on.
+            self._nfinished += 1
+            if self._todo:
+                self._fill()
+            elif self._nfinished == len(self._children):
+                self._finish()
+            return
         self._child_done(child)
 
     # ------------------------------------------------------------------ completion
