@@ -87,7 +87,8 @@ class BoundedGatheringFuture(asyncio.Future[list[Any]]):
                     child = asyncio.ensure_future(item, loop=loop)  # type: ignore[arg-type]
             except BaseException:
                 # The loop refused the task (closed, or a failing task factory):
-                # ensure_future closed this coroutine; close the rest too.
+                # close this coroutine and the rest.
+                close_coroutines([item])
                 self._close_unstarted()
                 raise
             self._in_flight += 1

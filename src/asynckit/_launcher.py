@@ -66,6 +66,8 @@ class Launcher:
             try:
                 task = asyncio.ensure_future(item, loop=self._loop)
             except BaseException:
+                # The loop refused the task: close this coroutine and the rest.
+                close_coroutines([item])
                 self.close_unstarted()
                 raise
             self._in_flight += 1
