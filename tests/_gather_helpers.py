@@ -6,12 +6,21 @@ cancelled, and lets a test wait for a count by events (never by sleeping).
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import anyio
 import anyio.lowlevel
 
+if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
 _T = TypeVar("_T")
+
+
+class Gate(Protocol):
+    """An event to wait for: ``anyio.Event`` or ``asyncio.Event``."""
+
+    def wait(self) -> Awaitable[object]: ...
 
 
 class Tracker:
@@ -51,7 +60,7 @@ class Tracker:
         while self.finished < count:
             await self._changed.wait()
 
-    async def _body(self, gate: anyio.Event | None, exc: BaseException | None, value: _T) -> _T:
+    async def _body(self, gate: Gate | None, exc: BaseException | None, value: _T) -> _T:
         self._enter()
         try:
             if gate is None:
@@ -70,7 +79,7 @@ class Tracker:
         """Checkpoint once, then return *value*."""
         return await self._body(None, None, value)
 
-    async def wait_then(self, gate: anyio.Event, value: _T) -> _T:
+    async def wait_then(self, gate: Gate, value: _T) -> _T:
         """Wait for *gate*, then return *value*."""
         return await self._body(gate, None, value)
 
@@ -85,4 +94,4 @@ class Tracker:
             await anyio.sleep_forever()
         finally:
             self._leave(cancelled=True)
-            raise exc  # noqa: B012
+            raise exc

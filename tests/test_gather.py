@@ -50,7 +50,7 @@ async def test_limit_larger_than_count_runs_all() -> None:
 async def test_duplicate_coroutine_runs_once() -> None:
     tracker = Tracker()
     coro = tracker.value("x")
-    assert await asynckit.gather(coro, coro, tracker.value("y"), limit=1) == ["x", "x", "y"]
+    assert list(await asynckit.gather(coro, coro, tracker.value("y"), limit=1)) == ["x", "x", "y"]
     assert tracker.started == 2
 
 
@@ -165,7 +165,7 @@ async def test_trio_result_awaited_twice(anyio_backend_name: str) -> None:
         pytest.skip("trio only: asyncio futures can be awaited again")
     tracker = Tracker()
     pending = asynckit.gather(tracker.value(1))
-    assert await pending == [1]
+    assert list(await pending) == [1]
     with pytest.raises(RuntimeError, match="already awaited"):
         await pending
 

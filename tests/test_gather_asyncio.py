@@ -20,7 +20,7 @@ async def test_without_limit_it_is_asyncio_gather() -> None:
     tracker = Tracker()
     fut = asynckit.gather(tracker.value(1), tracker.value(2))
     assert type(fut).__name__ == "_GatheringFuture"
-    assert await fut == [1, 2]
+    assert list(await fut) == [1, 2]
 
 
 async def test_with_limit_returns_a_future() -> None:
@@ -42,14 +42,14 @@ async def test_futures_take_no_slot() -> None:
     await tracker.wait_finished(2)
     assert not fut.done()
     blocker.set_result("f")
-    assert await fut == ["f", 1, 2]
+    assert list(await fut) == ["f", 1, 2]
 
 
 async def test_cancel_closes_unstarted_and_cancels_running() -> None:
     tracker = Tracker()
     gate = asyncio.Event()
     unstarted = [tracker.value(i) for i in range(3)]
-    fut = asynckit.gather(tracker.wait_then(gate, 0), *unstarted, limit=1)  # type: ignore[arg-type]
+    fut = asynckit.gather(tracker.wait_then(gate, 0), *unstarted, limit=1)
     await tracker.wait_running(1)
     assert fut.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -64,7 +64,7 @@ async def test_cancel_propagates_even_with_return_exceptions(return_exceptions: 
     tracker = Tracker()
     gate = asyncio.Event()
     fut = asynckit.gather(
-        tracker.wait_then(gate, 0),  # type: ignore[arg-type]
+        tracker.wait_then(gate, 0),
         tracker.wait_then(gate, 1),
         tracker.value(2),
         limit=2,
@@ -173,7 +173,7 @@ async def test_awaitable_objects_are_wrapped() -> None:
             yield from asyncio.sleep(0).__await__()
             return 42
 
-    assert await asynckit.gather(Answer(), Answer(), limit=1) == [42, 42]
+    assert list(await asynckit.gather(Answer(), Answer(), limit=1)) == [42, 42]
 
 
 async def test_task_factory_failure_closes_everything() -> None:
