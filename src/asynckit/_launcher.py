@@ -120,9 +120,12 @@ class Launcher:
         cancelled: asyncio.CancelledError | None = None
         while pending:
             try:
-                _, pending = await asyncio.wait(pending)
-            except asyncio.CancelledError as exc:  # noqa: PERF203 - keep waiting
+                await asyncio.wait(pending)
+            except asyncio.CancelledError as exc:
+                # Cancelled again while waiting (anyio's cancel scopes re-deliver
+                # the cancellation at every step): keep waiting, re-raise after.
                 cancelled = exc
+            pending = {fut for fut in pending if not fut.done()}
         if cancelled is not None:
             try:
                 raise cancelled
