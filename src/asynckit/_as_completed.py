@@ -45,7 +45,7 @@ class _AsCompleted(Generic[_T]):
     ) -> None:
         self._done: asyncio.Queue[asyncio.Future[_T] | None] = asyncio.Queue()
         self._timeout_handle: asyncio.TimerHandle | None = None
-        aws = set(aws)
+        aws = list(dict.fromkeys(aws))  # Deduplicated, in order: started in that order.
         try:
             loop = asyncio.get_event_loop()
         except BaseException:

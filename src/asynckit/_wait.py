@@ -98,7 +98,7 @@ async def wait(
     if asyncio.isfuture(aws) or asyncio.iscoroutine(aws):
         close_coroutines([aws])
         raise TypeError(f"expect a list of futures, not {type(aws).__name__}")
-    items = set(aws)
+    items = list(dict.fromkeys(aws))  # Deduplicated, in order: started in that order.
     try:
         check_limit(limit, owner="wait")
         if not items:
