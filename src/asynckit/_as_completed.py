@@ -132,7 +132,7 @@ def as_completed(
 ) -> _AsCompleted[_T]:
     """Iterate over awaitables as they complete, at most *limit* running at once.
 
-    A drop-in for [`asyncio.as_completed`][asyncio.as_completed] with the
+    A drop-in for ``asyncio.as_completed`` with the
     behaviour of Python 3.13 on every supported Python: plain iteration yields
     coroutines that return (or raise) the next result; ``async for`` yields the
     futures themselves as they finish (the tasks and futures passed in, and new

@@ -240,7 +240,7 @@ def gather(
 ) -> asyncio.Future[Any]:
     """Run awaitables concurrently, at most *limit* at a time, and collect their results.
 
-    A drop-in for [`asyncio.gather`][asyncio.gather]: on asyncio it returns a
+    A drop-in for ``asyncio.gather``: on asyncio it returns a
     future (await it, cancel it, add callbacks to it) whose result is the list
     of results in argument order. Without *limit* and *cancel_on_error* it is
     ``asyncio.gather`` itself, and so is it when *limit* is at least the number

@@ -5,10 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import warnings
-from asyncio import ALL_COMPLETED as ALL_COMPLETED
-from asyncio import FIRST_COMPLETED as FIRST_COMPLETED
-from asyncio import FIRST_EXCEPTION as FIRST_EXCEPTION
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
 from asynckit._bounded import check_limit, close_coroutines, is_trio_running, running_asyncio_loop
 from asynckit._launcher import Launcher
@@ -18,6 +15,15 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 _FT = TypeVar("_FT", bound="asyncio.Future[Any]")
+
+FIRST_COMPLETED: Final = asyncio.FIRST_COMPLETED
+"""``wait(return_when=FIRST_COMPLETED)`` returns when any future finishes or is cancelled."""
+
+FIRST_EXCEPTION: Final = asyncio.FIRST_EXCEPTION
+"""``wait(return_when=FIRST_EXCEPTION)`` returns when any future raises, else when all finish."""
+
+ALL_COMPLETED: Final = asyncio.ALL_COMPLETED
+"""``wait(return_when=ALL_COMPLETED)`` (the default) returns when every future has finished."""
 
 _RETURN_WHEN = (FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED)
 
@@ -51,7 +57,7 @@ async def wait(
 ) -> tuple[set[Any], set[Any]]:
     """Wait for futures to complete, optionally starting awaitables *limit* at a time.
 
-    Without *limit* it is [`asyncio.wait`][asyncio.wait] itself: *aws* must be
+    Without *limit* it is ``asyncio.wait`` itself: *aws* must be
     futures or tasks, and ``(done, pending)`` sets of them are returned when
     *return_when* is met or *timeout* seconds have passed (no ``TimeoutError``;
     what is pending keeps running).
