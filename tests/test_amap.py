@@ -424,3 +424,29 @@ async def test_not_iterable() -> None:
     tracker = Tracker()
     with pytest.raises(TypeError, match="'iterable' must be an iterable"):
         asynckit.amap(tracker.value, 42, limit=2)  # type: ignore[call-overload]
+
+
+async def test_iteration_after_async_with_entry_started_it() -> None:
+    tracker = Tracker()
+    results = asynckit.amap(tracker.value, range(3), limit=2)
+    assert await results.__anext__() == 0
+    async with results:
+        assert [r async for r in results] == [1, 2]
+
+
+async def test_fn_returning_a_non_awaitable_with_a_timeout() -> None:
+    def double(i: int) -> int:
+        return i * 2
+
+    with pytest.raises(TypeError, match="returned int"):
+        async for _ in asynckit.amap(double, range(3), limit=2, timeout=5):  # type: ignore[arg-type]
+            pass
+
+
+async def test_awaitable_instead_of_function() -> None:
+    class Awaitable:
+        def __await__(self) -> Iterator[None]:
+            yield None
+
+    with pytest.raises(TypeError, match="not a coroutine object"):
+        asynckit.amap(Awaitable(), range(3), limit=2)  # type: ignore[call-overload]

@@ -228,3 +228,71 @@ async def test_asyncio_only_under_trio(anyio_backend_name: str) -> None:
     with pytest.raises(RuntimeError, match="asyncio only"):
         await asynckit.wait([coro])  # type: ignore[type-var]
     assert inspect.getcoroutinestate(coro) == "CORO_CLOSED"
+
+
+@asyncio_only
+async def test_as_completed_refuses_a_single_awaitable() -> None:
+    tracker = Tracker()
+    coro = tracker.value(1)
+    with pytest.raises(TypeError, match="expects an iterable of awaitables"):
+        asynckit.as_completed(coro)  # type: ignore[arg-type]
+    coro.close()
+
+
+@asyncio_only
+async def test_proxy_cancelled_but_task_finishes_anyway() -> None:
+    started = asyncio.Event()
+
+    async def stubborn() -> str:
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            return "ignored the cancellation"
+        return "slept"  # pragma: no cover
+
+    _, pending = await asynckit.wait([stubborn()], limit=1, timeout=0)
+    await started.wait()
+    (proxy,) = pending
+    proxy.cancel()
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert proxy.cancelled()
+
+
+@asyncio_only
+async def test_as_completed_exit_waits_even_when_cancelled_again() -> None:
+    gate = asyncio.Event()
+    finished = []
+
+    tracker = Tracker()
+
+    async def stubborn(i: int) -> int:
+        try:
+            await tracker.wait_then(asyncio.Event(), i)
+        except asyncio.CancelledError:
+            await gate.wait()
+            finished.append(i)
+            raise
+        return i  # pragma: no cover
+
+    entered = asyncio.Event()
+
+    async def consume() -> None:
+        async with asynckit.as_completed([stubborn(i) for i in range(2)]):
+            await tracker.wait_running(2)
+            entered.set()
+            raise KeyError("leave")
+
+    task = asyncio.ensure_future(consume())
+    await entered.wait()
+    for _ in range(3):
+        await asyncio.sleep(0)
+    task.cancel()  # While __aexit__ waits for the stubborn children.
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert not task.done()
+    gate.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert sorted(finished) == [0, 1]

@@ -37,12 +37,14 @@ async def test_with_limit_returns_a_future() -> None:
 async def test_futures_take_no_slot() -> None:
     loop = asyncio.get_running_loop()
     blocker: asyncio.Future[str] = loop.create_future()
+    other: asyncio.Future[str] = loop.create_future()
+    other.set_result("o")
     tracker = Tracker()
-    fut = asynckit.gather(blocker, tracker.value(1), tracker.value(2), limit=1)
+    fut = asynckit.gather(blocker, tracker.value(1), other, tracker.value(2), limit=1)
     await tracker.wait_finished(2)
     assert not fut.done()
     blocker.set_result("f")
-    assert list(await fut) == ["f", 1, 2]
+    assert list(await fut) == ["f", 1, "o", 2]
 
 
 async def test_cancel_closes_unstarted_and_cancels_running() -> None:

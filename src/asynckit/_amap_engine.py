@@ -87,6 +87,7 @@ class Engine:
         self.wake_pending = False
         self.waiter: Any = None
         self.pull_lock: anyio.Lock | None = None
+        self.rate_lock: anyio.Lock | None = None
         self.backend: _Backend | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -100,14 +101,16 @@ class Engine:
         self.backend = _AsyncioBackend(loop) if loop is not None else _TrioBackend()
         if self.is_async:
             self.pull_lock = anyio.Lock()
+        if self.interval is not None:
+            self.rate_lock = anyio.Lock()
         self.active = self.limit
         self.backend.spawn(self, self.limit)
 
     def abort(self) -> None:
         """Cancel every worker without waiting (the consumer went away)."""
         self.closing = True
-        if self.backend is not None:
-            self.backend.cancel()
+        assert self.backend is not None
+        self.backend.cancel()
 
     async def shutdown(self) -> None:
         """Cancel every worker and wait until all have exited."""
@@ -223,14 +226,15 @@ class Engine:
                 return _EXHAUSTED
 
     async def _rate_gate(self) -> None:
-        # Reserve the next start time synchronously, then sleep until it: starts
-        # are spaced by 1 / max_per_second, the first one at once (no burst).
+        # Starts go through the gate one at a time, each at least 1 / max_per_second
+        # after the previous one, the first at once: a burst of one.
         assert self.interval is not None
-        now = anyio.current_time()
-        start = max(now, self.next_start)
-        self.next_start = start + self.interval
-        if start > now:
-            await anyio.sleep(start - now)
+        assert self.rate_lock is not None
+        async with self.rate_lock:
+            delay = self.next_start - anyio.current_time()
+            if delay > 0:
+                await anyio.sleep(delay)
+            self.next_start = anyio.current_time() + self.interval
 
     def _end_of_input(self) -> None:
         self.exhausted = True
@@ -307,7 +311,8 @@ class _AsyncioBackend(_Backend):
         return self.loop.create_future()
 
     def wake(self, waiter: asyncio.Future[None]) -> None:
-        if not waiter.done():
+        # A parked worker cancelled by abort() leaves its cancelled waiter behind.
+        if not waiter.done():  # pragma: no branch
             waiter.set_result(None)
 
     def wait(self, waiter: asyncio.Future[None]) -> Awaitable[None]:

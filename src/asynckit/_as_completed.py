@@ -106,7 +106,7 @@ class _AsCompleted(Generic[_T]):
 
     def _handle_completion(self, fut: asyncio.Future[_T]) -> None:
         if not self._todo:
-            return  # _handle_timeout() was here first.
+            return  # pragma: no cover - _handle_timeout() was here first (a race).
         self._todo.remove(fut)
         self._done.put_nowait(fut)
         if not self._todo and self._timeout_handle is not None:

@@ -195,7 +195,7 @@ class BoundedGatheringFuture(asyncio.Future[list[Any]]):
             if child is not None and child.cancel(msg=msg):
                 cancelled = True
         if cancelled:
+            # Unstarted items are only left while a started child is in flight:
+            # that child's completion finishes the future.
             self._cancel_requested = True
-            if self._nfinished == len(self._children):
-                self._finish()
         return cancelled

@@ -89,8 +89,7 @@ async def wait(
     .. versionadded:: 0.1.0
     """
     if running_asyncio_loop() is None and is_trio_running():
-        if not asyncio.isfuture(aws):
-            close_coroutines(list(aws))
+        close_coroutines([aws] if asyncio.iscoroutine(aws) else list(aws))
         raise RuntimeError(
             "wait() works on asyncio only; under trio use asynckit.amap() or asynckit.gather()"
         )
