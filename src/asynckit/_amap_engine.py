@@ -103,8 +103,11 @@ class Engine:
             self.pull_lock = anyio.Lock()
         if self.interval is not None:
             self.rate_lock = anyio.Lock()
-        self.active = self.limit
-        self.backend.spawn(self, self.limit)
+        # No more workers than items when the input has a length (at least one,
+        # to find the end).
+        count = self.limit if self.total is None else max(1, min(self.limit, self.total))
+        self.active = count
+        self.backend.spawn(self, count)
 
     def abort(self) -> None:
         """Cancel every worker without waiting (the consumer went away)."""
