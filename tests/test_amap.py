@@ -450,3 +450,16 @@ async def test_awaitable_instead_of_function() -> None:
 
     with pytest.raises(TypeError, match="not a coroutine object"):
         asynckit.amap(Awaitable(), range(3), limit=2)  # type: ignore[call-overload]
+
+
+async def test_slow_consumer_bounds_what_is_pulled() -> None:
+    pulled: list[int] = []
+    tracker = Tracker()
+    results = asynckit.amap(tracker.value, counting(None, pulled), limit=3, ordered=False)
+    async with results:
+        first = await results.__anext__()
+        await anyio.wait_all_tasks_blocked()
+        # The consumer holds one result; the others wait in the buffer: the
+        # window (2 * limit) bounds how much was pulled.
+        assert first in pulled
+        assert len(pulled) <= 1 + 6

@@ -296,3 +296,21 @@ async def test_as_completed_exit_waits_even_when_cancelled_again() -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert sorted(finished) == [0, 1]
+
+
+@asyncio_only
+async def test_as_completed_exit_under_an_anyio_cancel_scope() -> None:
+    # Regression: anyio re-delivers a scope's cancellation at every step; waiting for
+    # the children in __aexit__ must still finish (it once spun forever).
+    import anyio
+
+    tracker = Tracker()
+    gate = asyncio.Event()
+    with anyio.CancelScope() as scope:
+        async with asynckit.as_completed([tracker.wait_then(gate, i) for i in range(3)]) as it:
+            await tracker.wait_running(3)
+            scope.cancel()
+            async for _ in it:
+                pass  # pragma: no cover
+    assert scope.cancelled_caught
+    assert tracker.cancelled == 3
