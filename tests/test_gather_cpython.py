@@ -5,7 +5,10 @@
 classes also through their ``_gather`` seam). Each test below swaps that name for
 a namespace whose three functions are asynckit's (counting their calls) and
 whose every other attribute is asyncio's. The classes are the interpreter's own,
-so each Python checks us against its own asyncio.
+so each Python checks us against its own asyncio. The gather classes run twice:
+through ``asynckit.gather`` (which without a limit is ``asyncio.gather``) and
+through the future ``gather(limit=...)`` returns, given a limit that never holds
+anything back, so that CPython's tests pin our own implementation too.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from typing import Any
 import pytest
 
 import asynckit
+from asynckit._bounded import check_awaitables
+from asynckit._gather import _event_loop, _unique
+from asynckit._gather_future import BoundedGatheringFuture
 
 test_tasks: Any = pytest.importorskip("test.test_asyncio.test_tasks")
 
@@ -123,6 +129,52 @@ class TestPyTaskWaitAsCompleted(_Substituted, test_tasks.PyTask_PyFuture_Tests):
     """CPython's wait/as_completed tests with pure-Python tasks, through asynckit."""
 
 
+def _bounded_gather(*aws: Any, return_exceptions: bool = False) -> Any:
+    """asynckit's own bounded future, with a limit that never holds anything back."""
+    CALLS["bounded_gather"] += 1
+    check_awaitables(aws, owner="gather")
+    if not aws:
+        return asynckit.gather(*aws, return_exceptions=return_exceptions)
+    items, positions = _unique(aws)
+    return BoundedGatheringFuture(
+        _event_loop(items),
+        items,
+        positions,
+        limit=len(items),
+        return_exceptions=return_exceptions,
+        cancel_on_error=False,
+    )
+
+
+class _AsyncioWithBoundedGather(_AsyncioWithAsynckit):
+    """``asyncio`` whose ``gather`` is asynckit's bounded gathering future."""
+
+    gather = staticmethod(_bounded_gather)
+
+
+BOUNDED_NAMESPACE = _AsyncioWithBoundedGather()
+
+
+class _SubstitutedBounded:
+    def setUp(self) -> None:
+        original = test_tasks.asyncio
+        test_tasks.asyncio = BOUNDED_NAMESPACE
+        self.addCleanup(setattr, test_tasks, "asyncio", original)  # type: ignore[attr-defined]
+        super().setUp()  # type: ignore[misc]
+
+
+class TestFutureGatherBounded(_SubstitutedBounded, test_tasks.FutureGatherTests):  # type: ignore[misc]
+    """CPython's gather tests on futures, through the future ``gather(limit=...)`` returns."""
+
+
+class TestCoroutineGatherBounded(_SubstitutedBounded, test_tasks.CoroutineGatherTests):  # type: ignore[misc]
+    """CPython's gather tests on coroutines, through the future ``gather(limit=...)`` returns."""
+
+
+TestFutureGatherBounded.test_env_var_debug = None
+TestCoroutineGatherBounded.test_env_var_debug = None
+
+
 @pytest.mark.parametrize(
     ("case", "name"),
     [
@@ -130,8 +182,17 @@ class TestPyTaskWaitAsCompleted(_Substituted, test_tasks.PyTask_PyFuture_Tests):
         (TestFutureGather("test_one_cancellation"), "gather"),
         (TestCTaskWaitAsCompleted("test_wait_first_completed"), "wait"),
         (TestPyTaskWaitAsCompleted("test_as_completed_concurrent"), "as_completed"),
+        (TestCoroutineGatherBounded("test_duplicate_coroutines"), "bounded_gather"),
+        (TestFutureGatherBounded("test_one_cancellation"), "bounded_gather"),
     ],
-    ids=["coroutine-gather", "future-gather", "wait", "as_completed"],
+    ids=[
+        "coroutine-gather",
+        "future-gather",
+        "wait",
+        "as_completed",
+        "coroutine-bounded-gather",
+        "future-bounded-gather",
+    ],
 )
 def test_substitution_reaches_asynckit(case: unittest.TestCase, name: str) -> None:
     before = CALLS[name]
