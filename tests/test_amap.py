@@ -163,7 +163,7 @@ async def test_per_item_timeout() -> None:
         return i
 
     results = [
-        r async for r in asynckit.amap(fn, range(3), limit=3, timeout=0.01, return_exceptions=True)
+        r async for r in asynckit.amap(fn, range(3), limit=3, timeout=0.25, return_exceptions=True)
     ]
     assert results[0] == 0
     assert isinstance(results[1], TimeoutError)
@@ -463,3 +463,17 @@ async def test_slow_consumer_bounds_what_is_pulled() -> None:
         # window (2 * limit) bounds how much was pulled.
         assert first in pulled
         assert len(pulled) <= 1 + 6
+
+
+async def test_failure_stops_pulling_at_once() -> None:
+    # Regression: with an eager task factory, workers created after the first one
+    # failed (inside create_task) used to keep pulling input.
+    pulled: list[int] = []
+
+    async def fn(i: int) -> int:
+        raise ValueError(i)
+
+    with pytest.raises(ValueError, match="0"):
+        async for _ in asynckit.amap(fn, counting(None, pulled), limit=5):
+            pass
+    assert pulled == [0]

@@ -112,6 +112,9 @@ class Engine:
     def abort(self) -> None:
         """Cancel every worker without waiting (the consumer went away)."""
         self.closing = True
+        # Stop pulling input, including in workers that start after this (an
+        # eager task factory runs each worker as it is created).
+        self.exhausted = True
         assert self.backend is not None
         self.backend.cancel()
 
@@ -322,8 +325,10 @@ class _AsyncioBackend(_Backend):
         return waiter
 
     def spawn(self, engine: Engine, count: int) -> None:
-        create_task = self.loop.create_task
-        self.tasks = [create_task(engine.run_worker()) for _ in range(count)]
+        # Appended one by one: with an eager task factory a worker runs (and may
+        # fail and cancel the others) inside create_task().
+        for _ in range(count):
+            self.tasks.append(self.loop.create_task(engine.run_worker()))
 
     def cancel(self) -> None:
         for task in self.tasks:
