@@ -154,6 +154,52 @@ SECTIONS: list[Section] = [
     Section("timeouts", "Timeouts, wait_for and shield", _timeouts),
     Section("loopthread", "LoopThread: sync code calling an event loop thread", _loopthread_demo),
     Section("debug", "Debug tooling", debug_section),
+async def _gather_and_map() -> list[str]:
+    from asynckit._amap import amap
+    from asynckit._as_completed import as_completed
+    from asynckit._gather import gather
+
+    running = peak = 0
+
+    async def work(i: int) -> int:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        try:
+            await anyio.sleep(0.001 if i < 40 else 0)
+        finally:
+            running -= 1
+        if i < 0:
+            raise ValueError(f"bad item {i}")
+        return i * i
+
+    results = await gather(*(work(i) for i in range(40)), limit=8)
+    lines = [f"gather(40 calls, limit=8): sum {sum(results)}, at most {peak} in flight"]
+    peak = 0
+    squares = [r async for r in amap(work, range(10_000), limit=100)]
+    lines.append(
+        f"amap over 10,000 items, limit=100: {len(squares)} results in input order, "
+        f"at most {peak} in flight"
+    )
+    try:
+        await gather(work(1), work(-1), work(2), limit=2, cancel_on_error=True)
+    except ValueError as exc:
+        lines.append(f"gather(cancel_on_error=True): raised {exc!r} after cancelling the rest")
+    if sniffio.current_async_library() == "asyncio":
+        first = None
+        async with as_completed([work(i) for i in range(5)], limit=2) as finished:
+            async for fut in finished:
+                first = await fut
+                break
+        lines.append(f"as_completed(limit=2): first result {first}, the rest cancelled on exit")
+    else:
+        lines.append("as_completed and wait are asyncio-only: use amap(..., ordered=False)")
+    return lines
+
+
+SECTIONS: list[Section] = [
+    Section("environment", "Environment", _environment),
+    Section("gather", "Bounded gather and map", _gather_and_map),
 ]
 
 
