@@ -183,8 +183,9 @@ async def test_max_per_second_spaces_the_starts() -> None:
     results = [r async for r in asynckit.amap(fn, range(4), limit=4, max_per_second=50)]
     assert results == [0, 1, 2, 3]
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    # Never earlier than 1/50 s apart (with slack for the clock's resolution).
-    assert all(gap >= 0.015 for gap in gaps), gaps
+    # Spaced by about 1/50 s. The slack covers uvloop's millisecond clock and timers
+    # that fire up to a clock tick early; it is a lower bound only, never an upper one.
+    assert all(gap >= 0.01 for gap in gaps), gaps
 
 
 async def test_progress_callback() -> None:

@@ -1,5 +1,8 @@
 """asynckit: production helpers for structured concurrency on asyncio and trio."""
 
+from asynckit._amap import amap as amap
+from asynckit._as_completed import as_completed as as_completed
+from asynckit._gather import gather as gather
 from asynckit._loopthread import LoopThread as LoopThread
 from asynckit._loopthread_calls import LoopThreadClosedError as LoopThreadClosedError
 from asynckit._loopthread_calls import LoopThreadFuture as LoopThreadFuture
@@ -16,15 +19,25 @@ from asynckit._timeouts import timeout_at as timeout_at
 from asynckit._timeouts import with_timeout as with_timeout
 from asynckit._util import fixup_module_metadata as _fixup_module_metadata
 from asynckit._version import __version__ as __version__
+from asynckit._wait import ALL_COMPLETED as ALL_COMPLETED
+from asynckit._wait import FIRST_COMPLETED as FIRST_COMPLETED
+from asynckit._wait import FIRST_EXCEPTION as FIRST_EXCEPTION
+from asynckit._wait import wait as wait
 from asynckit._wait_for import wait_for as wait_for
 
 __all__: list[str] = [
+    "ALL_COMPLETED",
+    "FIRST_COMPLETED",
+    "FIRST_EXCEPTION",
     "CancelShield",
     "LoopThread",
     "LoopThreadClosedError",
     "LoopThreadFuture",
     "LoopThreadStatistics",
     "Timeout",
+    "amap",
+    "as_completed",
+    "gather",
     "move_on_after",
     "move_on_at",
     "shield",
@@ -32,26 +45,9 @@ __all__: list[str] = [
     "syncify",
     "timeout",
     "timeout_at",
+    "wait",
     "wait_for",
     "with_timeout",
-from asynckit._amap import amap as amap
-from asynckit._as_completed import as_completed as as_completed
-from asynckit._gather import gather as gather
-from asynckit._util import fixup_module_metadata as _fixup_module_metadata
-from asynckit._version import __version__ as __version__
-from asynckit._wait import ALL_COMPLETED as ALL_COMPLETED
-from asynckit._wait import FIRST_COMPLETED as FIRST_COMPLETED
-from asynckit._wait import FIRST_EXCEPTION as FIRST_EXCEPTION
-from asynckit._wait import wait as wait
-
-__all__: list[str] = [
-    "ALL_COMPLETED",
-    "FIRST_COMPLETED",
-    "FIRST_EXCEPTION",
-    "amap",
-    "as_completed",
-    "gather",
-    "wait",
 ]
 
 _fixup_module_metadata(__name__, globals())

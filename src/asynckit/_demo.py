@@ -149,11 +149,6 @@ async def _loopthread_demo() -> list[str]:
     return await anyio.to_thread.run_sync(sync_code)
 
 
-SECTIONS: list[Section] = [
-    Section("environment", "Environment", _environment),
-    Section("timeouts", "Timeouts, wait_for and shield", _timeouts),
-    Section("loopthread", "LoopThread: sync code calling an event loop thread", _loopthread_demo),
-    Section("debug", "Debug tooling", debug_section),
 async def _gather_and_map() -> list[str]:
     from asynckit._amap import amap
     from asynckit._as_completed import as_completed
@@ -199,7 +194,10 @@ async def _gather_and_map() -> list[str]:
 
 SECTIONS: list[Section] = [
     Section("environment", "Environment", _environment),
-    Section("gather", "Bounded gather and map", _gather_and_map),
+    Section("gather", "Bounded gather, wait, as_completed and amap", _gather_and_map),
+    Section("timeouts", "Timeouts, wait_for and shield", _timeouts),
+    Section("loopthread", "LoopThread: sync code calling an event loop thread", _loopthread_demo),
+    Section("debug", "Debug tooling", debug_section),
 ]
 
 
