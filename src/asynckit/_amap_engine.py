@@ -60,31 +60,31 @@ class Engine:
         progress: Callable[[int, int | None], object] | None,
         total: int | None,
     ) -> None:
-        self.fn = fn
-        self.iterator = iterator
-        self.is_async = is_async
-        self.limit = limit
-        self.window = 2 * limit
-        self.ordered = ordered
-        self.return_exceptions = return_exceptions
-        self.timeout = timeout
-        self.interval = None if max_per_second is None else 1.0 / max_per_second
-        self.progress = progress
-        self.total = total
-        self.next_start = -float("inf")
+        self.fn: Callable[[Any], Awaitable[Any]] = fn
+        self.iterator: Iterator[Any] | AsyncIterator[Any] = iterator
+        self.is_async: bool = is_async
+        self.limit: int = limit
+        self.window: int = 2 * limit
+        self.ordered: bool = ordered
+        self.return_exceptions: bool = return_exceptions
+        self.timeout: float | None = timeout
+        self.interval: float | None = None if max_per_second is None else 1.0 / max_per_second
+        self.progress: Callable[[int, int | None], object] | None = progress
+        self.total: int | None = total
+        self.next_start: float = -float("inf")
         # Counters: items pulled, handed to the consumer, finished.
-        self.started = 0
-        self.yielded = 0
-        self.finished = 0
-        self.exhausted = False
+        self.started: int = 0
+        self.yielded: int = 0
+        self.finished: int = 0
+        self.exhausted: bool = False
         self.ready: dict[int, Any] = {}
         self.ready_queue: deque[Any] = deque()
         self.error: BaseException | None = None
-        self.active = 0
-        self.closing = False
-        self.running = False
+        self.active: int = 0
+        self.closing: bool = False
+        self.running: bool = False
         self.parked: deque[Any] = deque()
-        self.wake_pending = False
+        self.wake_pending: bool = False
         self.waiter: Any = None
         self.pull_lock: anyio.Lock | None = None
         self.rate_lock: anyio.Lock | None = None
