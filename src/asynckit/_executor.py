@@ -21,7 +21,7 @@ import contextvars
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-import sniffio
+import anyio
 
 from asynckit._executor_kinds import Kind, broken_pool_error, executor_kind, submit_dask
 from asynckit._to_thread import (
@@ -30,6 +30,7 @@ from asynckit._to_thread import (
     CapacityLimiterLike,
     TrioThreadWork,
     check_sync_callable,
+    running_trio,
 )
 
 if TYPE_CHECKING:
@@ -53,20 +54,21 @@ async def _wait_asyncio(cf: concurrent.futures.Future[T], loop: asyncio.Abstract
             raise  # withdrawn before it started (for dask: cancelled on the scheduler)
         # Running where it cannot be interrupted: wait for the outcome so that it is
         # not lost, however many times we are cancelled meanwhile.
-        while not cf.done():
-            waiter: asyncio.Future[None] = loop.create_future()
+        with anyio.CancelScope(shield=True):  # see AsyncioThreadWork.cancelled()
+            while not cf.done():
+                waiter: asyncio.Future[None] = loop.create_future()
 
-            def notify(_: object, waiter: asyncio.Future[None] = waiter) -> None:
+                def notify(_: object, waiter: asyncio.Future[None] = waiter) -> None:
+                    try:
+                        loop.call_soon_threadsafe(_set_done, waiter)
+                    except RuntimeError:  # pragma: no cover - the loop closed meanwhile
+                        pass
+
+                cf.add_done_callback(notify)
                 try:
-                    loop.call_soon_threadsafe(_set_done, waiter)
-                except RuntimeError:  # pragma: no cover - the loop closed meanwhile
+                    await waiter
+                except asyncio.CancelledError:
                     pass
-
-            cf.add_done_callback(notify)
-            try:
-                await waiter
-            except asyncio.CancelledError:
-                pass
         exc = cf.exception()
         if exc is None:
             raise
@@ -134,7 +136,7 @@ async def _run(
     kwargs: dict[str, Any],
 ) -> T:
     try:
-        if sniffio.current_async_library() == "trio":
+        if running_trio():
             return await _run_trio(executor, kind, fn, args, kwargs)
         return await _run_asyncio(executor, kind, fn, args, kwargs)
     except BrokenProcessPool as exc:
@@ -151,7 +153,13 @@ async def _run_asyncio(
     loop = asyncio.get_running_loop()
     if kind is Kind.THREAD:
         work = AsyncioThreadWork(fn, args, kwargs, contextvars.copy_context(), loop)
-        return await work.wait(asyncio.wrap_future(executor.submit(work), loop=loop))
+        try:
+            result = await asyncio.wrap_future(executor.submit(work), loop=loop)
+        except asyncio.CancelledError as cancel:
+            await work.cancelled(cancel)
+        if result is FAILED:
+            work.reraise()
+        return result
     if kind is Kind.DASK:
         cf = submit_dask(executor, fn, args, kwargs)
     else:
@@ -230,4 +238,16 @@ async def run_in_executor(
     .. versionadded:: 0.1.0
     """
     check_sync_callable(fn, "run_in_executor")
-    return await run_with_executor(executor, fn, args, kwargs, None)
+    kind = executor_kind(executor)
+    if kind is not Kind.THREAD or running_trio():
+        return await _run(executor, kind, fn, args, kwargs)
+    # The common case inline: a thread pool on asyncio.
+    loop = asyncio.get_running_loop()
+    work = AsyncioThreadWork(fn, args, kwargs, contextvars.copy_context(), loop)
+    try:
+        result = await asyncio.wrap_future(executor.submit(work), loop=loop)
+    except asyncio.CancelledError as cancel:
+        await work.cancelled(cancel)
+    if result is FAILED:
+        work.reraise()
+    return result

@@ -24,7 +24,12 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 PosArgsT = TypeVarTuple("PosArgsT")
 
-_local = threading.local()
+
+class _Local(threading.local):
+    link: Link | None = None
+
+
+local = _Local()
 
 
 class Link:
@@ -69,21 +74,8 @@ class ProcessLink(Link):
 PROCESS_LINK = ProcessLink()
 
 
-def current_link() -> Link | None:
-    """Return the link of the current worker thread, or ``None`` outside one."""
-    link: Link | None = getattr(_local, "link", None)
-    return link
-
-
-def set_link(link: Link | None) -> Link | None:
-    """Install ``link`` for the current thread and return the previous one."""
-    previous: Link | None = getattr(_local, "link", None)
-    _local.link = link
-    return previous
-
-
 def _require_link(what: str) -> Link:
-    link: Link | None = getattr(_local, "link", None)
+    link = local.link
     if link is None:
         raise RuntimeError(
             f"asynckit.from_thread.{what}() must be called from a worker thread started by "

@@ -25,11 +25,13 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import inspect
+from types import CoroutineType
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, ParamSpec, Protocol, TypeVar
 
+import anyio
 import sniffio
 
-from asynckit._from_thread import Link, set_link
+from asynckit._from_thread import Link, local
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Coroutine
@@ -112,15 +114,15 @@ class ThreadWork(Link, Generic[T]):
 
     def call(self) -> T:
         """Call the function (in the worker thread), with this object as the thread's link."""
-        previous = set_link(self)
+        previous, local.link = local.link, self
         try:
             if self.context is None:
                 result = self.fn(*self.args, **self.kwargs)
             else:
                 result = self.context.run(self.fn, *self.args, **self.kwargs)
         finally:
-            set_link(previous)
-        if inspect.iscoroutine(result):
+            local.link = previous
+        if isinstance(result, CoroutineType):
             raise returned_coroutine(self.fn, result)
         return result
 
@@ -158,7 +160,11 @@ class AsyncioThreadWork(ThreadWork[T]):
         context: contextvars.Context | None,
         loop: asyncio.AbstractEventLoop,
     ) -> None:
-        super().__init__(fn, args, kwargs, context)
+        self.fn = fn
+        self.args = args
+        self.kwargs = kwargs
+        self.context = context
+        self.exception = None
         self.loop = loop
         self.started = False
         self.cancel_requested = False
@@ -212,31 +218,34 @@ class AsyncioThreadWork(ThreadWork[T]):
         self.loop.call_soon_threadsafe(callback)
         return future.result()
 
-    async def wait(self, future: asyncio.Future[T]) -> T:
-        """Await the worker's future, mapping the caller's cancellation onto the thread."""
-        try:
-            result = await future
-        except asyncio.CancelledError:
-            self.cancel_requested = True
-            if not self.started:
-                raise  # the function has not run and now never will
+    async def cancelled(self, cancel: asyncio.CancelledError) -> NoReturn:
+        """Map the caller's cancellation onto the thread; always raises.
+
+        If the function has not started, it never will and ``cancel`` is raised at
+        once. Otherwise the thread is told (``check_cancelled()`` raises in it) and
+        waited for, however many times the caller is cancelled meanwhile; then
+        ``cancel`` is raised, or the function's own exception if it raised one.
+        """
+        self.cancel_requested = True
+        if not self.started:
+            raise cancel
+        # The shield stops anyio's cancel scopes from re-delivering their cancellation
+        # on every loop iteration; plain task.cancel() calls are absorbed below.
+        with anyio.CancelScope(shield=True):
             while not self.done:
                 self.waiter = self.loop.create_future()
                 try:
                     await self.waiter
                 except asyncio.CancelledError:
                     pass  # already cancelled; the thread must finish first
-            self.waiter = None
-            exc = self.take_exception()
-            if exc is None or isinstance(exc, asyncio.CancelledError):
-                raise
-            try:
-                raise exc
-            finally:
-                del exc
-        if result is FAILED:
-            self.reraise()
-        return result
+        self.waiter = None
+        exc = self.take_exception()
+        if exc is None or isinstance(exc, asyncio.CancelledError):
+            raise cancel
+        try:
+            raise exc
+        finally:
+            del exc
 
 
 class TrioThreadWork(ThreadWork[T]):
@@ -307,6 +316,14 @@ class TrioNativeWork(ThreadWork[T]):
         return trio.from_thread.run_sync(fn, *args)
 
 
+def running_trio() -> bool:
+    """Whether the current task is trio's (sniffio's answer, without sniffing asyncio)."""
+    name = sniffio.thread_local.name
+    if name is None:
+        name = sniffio.current_async_library_cvar.get()
+    return name == "trio"
+
+
 async def run_in_thread(
     fn: Callable[..., T],
     args: tuple[Any, ...],
@@ -314,7 +331,7 @@ async def run_in_thread(
     limiter: CapacityLimiterLike | None,
 ) -> T:
     """Run ``fn(*args, **kwargs)`` in the backend's default worker threads."""
-    if sniffio.current_async_library() == "trio":
+    if running_trio():
         import trio
 
         return await trio.to_thread.run_sync(
@@ -323,13 +340,18 @@ async def run_in_thread(
         )
     loop = asyncio.get_running_loop()
     work = AsyncioThreadWork(fn, args, kwargs, contextvars.copy_context(), loop)
-    if limiter is None:
-        return await work.wait(loop.run_in_executor(None, work))
-    await limiter.acquire_on_behalf_of(work)
+    if limiter is not None:
+        await limiter.acquire_on_behalf_of(work)
     try:
-        return await work.wait(loop.run_in_executor(None, work))
+        result = await loop.run_in_executor(None, work)
+    except asyncio.CancelledError as cancel:
+        await work.cancelled(cancel)
     finally:
-        limiter.release_on_behalf_of(work)
+        if limiter is not None:
+            limiter.release_on_behalf_of(work)
+    if result is FAILED:
+        work.reraise()
+    return result
 
 
 async def to_thread(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
@@ -370,4 +392,15 @@ async def to_thread(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) ->
     .. versionadded:: 0.1.0
     """
     check_sync_callable(fn, "to_thread")
-    return await run_in_thread(fn, args, kwargs, None)
+    if running_trio():
+        return await run_in_thread(fn, args, kwargs, None)
+    # The common case inline: this is asyncio.to_thread's hot path.
+    loop = asyncio.get_running_loop()
+    work = AsyncioThreadWork(fn, args, kwargs, contextvars.copy_context(), loop)
+    try:
+        result = await loop.run_in_executor(None, work)
+    except asyncio.CancelledError as cancel:
+        await work.cancelled(cancel)
+    if result is FAILED:
+        work.reraise()
+    return result

@@ -1,0 +1,95 @@
+"""Executor bridges: per-call overhead against asyncio, anyio and the executor itself.
+
+Each round makes ``CALLS`` calls of a trivial function, either one after another
+(``sequential``) or ``IN_FLIGHT`` at a time (``concurrent``); the ratio of medians is
+the ratio of per-call overheads since the function itself costs nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from typing import Any
+
+import anyio
+import anyio.to_thread
+import pytest
+
+import asynckit
+from benchmarks._harness import bench_async
+
+CALLS = 1000
+IN_FLIGHT = 100
+
+
+def trivial(x: int) -> int:
+    return x
+
+
+async def sequential(call: Any) -> None:
+    for i in range(CALLS):
+        await call(trivial, i)
+
+
+async def concurrent_(call: Any) -> None:
+    for _ in range(CALLS // IN_FLIGHT):
+        await asyncio.gather(*(call(trivial, i) for i in range(IN_FLIGHT)))
+
+
+def anyio_to_thread(fn: Any, *args: Any) -> Any:
+    return anyio.to_thread.run_sync(fn, *args)
+
+
+TO_THREAD = [
+    pytest.param(asyncio.to_thread, True, id="asyncio.to_thread"),
+    pytest.param(asynckit.to_thread, False, id="asynckit.to_thread"),
+    pytest.param(anyio_to_thread, False, id="anyio.to_thread.run_sync"),
+]
+
+
+@pytest.mark.parametrize(("call", "baseline"), TO_THREAD)
+def test_to_thread_sequential(benchmark: Any, call: Any, baseline: bool) -> None:
+    bench_async(
+        benchmark, lambda: sequential(call), group="to_thread, sequential", baseline=baseline
+    )
+
+
+@pytest.mark.parametrize(("call", "baseline"), TO_THREAD)
+def test_to_thread_concurrent(benchmark: Any, call: Any, baseline: bool) -> None:
+    bench_async(
+        benchmark,
+        lambda: concurrent_(call),
+        group=f"to_thread, {IN_FLIGHT} in flight",
+        baseline=baseline,
+    )
+
+
+def _executor_calls(executor: concurrent.futures.Executor) -> list[Any]:
+    async def raw_submit(fn: Any, *args: Any) -> Any:
+        return await asyncio.wrap_future(executor.submit(fn, *args))
+
+    async def loop_run_in_executor(fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
+
+    async def ours(fn: Any, *args: Any) -> Any:
+        return await asynckit.run_in_executor(executor, fn, *args)
+
+    return [raw_submit, loop_run_in_executor, ours]
+
+
+@pytest.mark.parametrize(
+    "which",
+    [0, 1, 2],
+    ids=["submit+wrap_future", "loop.run_in_executor", "asynckit.run_in_executor"],
+)
+@pytest.mark.parametrize("mode", ["sequential", "concurrent"])
+def test_run_in_executor(benchmark: Any, which: int, mode: str) -> None:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as executor:
+        call = _executor_calls(executor)[which]
+        body = sequential if mode == "sequential" else concurrent_
+        bench_async(
+            benchmark,
+            lambda: body(call),
+            group=f"run_in_executor(ThreadPoolExecutor), {mode}",
+            baseline=which == 0,
+        )
