@@ -6,6 +6,7 @@ library for real and returns the lines describing what happened.
 
 from __future__ import annotations
 
+import contextvars
 import sys
 import time
 from dataclasses import dataclass
@@ -18,6 +19,9 @@ from asynckit._version import __version__
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
+
+
+_DEMO_REQUEST: contextvars.ContextVar[str] = contextvars.ContextVar("request", default="-")
 
 
 @dataclass(frozen=True)
@@ -37,8 +41,41 @@ async def _environment() -> list[str]:
     ]
 
 
+def _demo_lookup(user: str, *, retries: int) -> str:
+    return f"{user}, retries={retries}, request {_DEMO_REQUEST.get()}"
+
+
+def _demo_crunch() -> int:
+    from asynckit import from_thread
+
+    steps = 0
+    while True:  # until the caller is cancelled
+        from_thread.check_cancelled()
+        steps += 1
+        if steps % 1000 == 0:
+            time.sleep(0.001)
+
+
+async def _executors() -> list[str]:
+    import concurrent.futures
+
+    import asynckit
+
+    _DEMO_REQUEST.set("r-42")
+    lines = [f"to_thread: {await asynckit.to_thread(_demo_lookup, 'ada', retries=3)}"]
+    with anyio.move_on_after(0.05) as scope:
+        await asynckit.to_thread(_demo_crunch)
+    lines.append(f"to_thread: cancelled a busy thread cooperatively: {scope.cancelled_caught}")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        value = await asynckit.run_in_executor(pool, _demo_lookup, "bob", retries=1)
+    lines.append(f"run_in_executor(ThreadPoolExecutor): {value}")
+    lines.append(f"to_process: pow(2, 100) = {await asynckit.to_process(pow, 2, 100)}")
+    return lines
+
+
 SECTIONS: list[Section] = [
     Section("environment", "Environment", _environment),
+    Section("executors", "Executor bridges", _executors),
 ]
 
 
