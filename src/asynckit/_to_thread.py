@@ -52,16 +52,8 @@ class CapacityLimiterLike(Protocol):
         """Give back the token ``borrower`` holds."""
 
 
-class _Failed:
-    """The value a worker returns when the function raised (the exception is kept aside)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "<function raised>"
-
-
-FAILED: Any = _Failed()
+# What a worker returns when the function raised (the exception is kept aside).
+FAILED: Any = object()
 
 
 def check_sync_callable(fn: object, api: str) -> None:
