@@ -93,3 +93,13 @@ async def test_repeated_native_cancellation_of_process_work(tmp_path: Path) -> N
         (tmp_path / "proceed").write_text("")
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+def test_loky_executors_are_process_executors() -> None:
+    from asynckit._executor_kinds import Kind, executor_kind
+
+    class ProcessPoolExecutor(concurrent.futures.Executor):
+        """Stands in for loky's executor, which is not a test dependency."""
+
+    ProcessPoolExecutor.__module__ = "loky.process_executor"
+    assert executor_kind(ProcessPoolExecutor()) is Kind.PROCESS
