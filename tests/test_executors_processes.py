@@ -6,6 +6,8 @@ import concurrent.futures
 import multiprocessing
 import os
 import pickle
+import subprocess
+import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -161,3 +163,48 @@ async def test_crashed_process_pool_says_why_it_is_unusable() -> None:
             concurrent.futures.process.BrokenProcessPool, match="create a new executor"
         ):
             await asynckit.run_in_executor(executor, add, 1)
+
+
+LEAK_CHECK = """
+import concurrent.futures, os, sys, threading
+import anyio
+import asynckit
+
+def double(x):
+    return 2 * x
+
+async def main():
+    assert await asynckit.to_thread(double, 1) == 2
+    assert await asynckit.to_process(double, 2) == 4
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        assert await asynckit.run_in_executor(pool, double, 3) == 6
+
+if __name__ == "__main__":
+    anyio.run(main, backend=sys.argv[1])
+    for thread in threading.enumerate():
+        if thread.name.startswith("waitpid-"):  # asyncio's child watcher, reaping
+            thread.join(30)
+    # trio keeps idle worker threads cached for reuse (daemon threads it owns)
+    left = [t for t in threading.enumerate() if not t.name.startswith("Trio thread")]
+    assert left == [threading.main_thread()], left
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        pass  # no child process left, not even a zombie
+    else:
+        raise AssertionError("a worker process outlived the event loop")
+"""
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_no_thread_or_process_outlives_the_loop(tmp_path: Path, backend: str) -> None:
+    script = tmp_path / "leaks.py"
+    script.write_text(LEAK_CHECK)
+    proc = subprocess.run(
+        [sys.executable, "-W", "error", str(script), backend],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
