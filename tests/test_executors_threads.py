@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import functools
+import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -373,5 +374,7 @@ async def test_native_asyncio_cancellation_of_running_work() -> None:
     await anyio.wait_all_tasks_blocked()
     assert not task.done()
     proceed.set()
-    with pytest.raises(asyncio.CancelledError, match="stop"):
+    with pytest.raises(asyncio.CancelledError) as excinfo:
         await task
+    if sys.version_info >= (3, 11):  # 3.10 loses the message of a re-raised cancellation
+        assert str(excinfo.value) == "stop"  # the first cancellation, raised once
