@@ -182,7 +182,7 @@ async def main():
 if __name__ == "__main__":
     anyio.run(main, backend=sys.argv[1])
     for thread in threading.enumerate():
-        if thread.name.startswith("waitpid-"):  # asyncio's child watcher, reaping
+        if "waitpid-" in thread.name:  # asyncio's child watcher, reaping
             thread.join(30)
     # trio keeps idle worker threads cached for reuse (daemon threads it owns)
     left = [t for t in threading.enumerate() if not t.name.startswith("Trio thread")]
