@@ -165,10 +165,22 @@ class AsyncioThreadWork(ThreadWork[T]):
 
     def __call__(self) -> T:
         self.started = True
+        previous = local.link
         try:
             if self.cancel_requested:
                 raise asyncio.CancelledError("cancelled before the worker thread started it")
-            return self.call()
+            # ThreadWork.call(), inlined: this is the hot path.
+            local.link = self
+            try:
+                if self.context is None:
+                    result = self.fn(*self.args, **self.kwargs)
+                else:
+                    result = self.context.run(self.fn, *self.args, **self.kwargs)
+            finally:
+                local.link = previous
+            if isinstance(result, CoroutineType):
+                raise returned_coroutine(self.fn, result)
+            return result
         except BaseException as exc:
             self.exception = exc
             return FAILED  # type: ignore[no-any-return]
