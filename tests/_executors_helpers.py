@@ -46,9 +46,16 @@ def wait_for_file(path: str, timeout: float = 30.0) -> None:
         time.sleep(0.005)
 
 
+def announce_start(directory: str) -> None:
+    """Create ``directory/started`` holding this process's pid, atomically."""
+    partial = Path(directory, f"started.{os.getpid()}.tmp")
+    partial.write_text(str(os.getpid()))
+    partial.replace(Path(directory, "started"))
+
+
 def started_then_wait(directory: str, result: str) -> str:
     """Announce the start, wait until told to go on, then return or raise ``result``."""
-    Path(directory, "started").write_text(str(os.getpid()))
+    announce_start(directory)
     wait_for_file(os.path.join(directory, "proceed"))
     if result == "raise":
         raise ValueError("raised after the caller was cancelled")
@@ -57,7 +64,7 @@ def started_then_wait(directory: str, result: str) -> str:
 
 def write_pid_then_sleep(directory: str) -> None:
     """Announce the start, then sleep until killed."""
-    Path(directory, "started").write_text(str(os.getpid()))
+    announce_start(directory)
     time.sleep(60)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 import functools
 import multiprocessing
 import pickle
@@ -13,7 +14,7 @@ import anyio
 import pytest
 
 import asynckit
-from asynckit._from_thread import PROCESS_LINK, local
+from asynckit._from_thread import PROCESS_LINK, current_link
 from asynckit._to_process import _Call
 from asynckit._to_thread import FAILED, AsyncioThreadWork
 from tests._backends import ASYNCIO_BACKENDS
@@ -37,7 +38,7 @@ def test_call_round_trip_runs_with_the_process_link() -> None:
     )
     with pytest.raises(RuntimeError, match="cannot reach the caller's event loop"):
         _Call(call_back_from_process, (), {})()
-    assert local.link is None
+    assert current_link.get() is None
     PROCESS_LINK.check_cancelled()
 
 
@@ -49,7 +50,9 @@ async def test_work_cancelled_before_its_thread_starts_it_is_skipped() -> None:
         ran.append(x)
         return x
 
-    work = AsyncioThreadWork(record, (1,), {}, None, asyncio.get_running_loop())
+    work = AsyncioThreadWork(
+        record, (1,), {}, contextvars.copy_context(), asyncio.get_running_loop()
+    )
     work.cancel_requested = True
     work.waiter = None
     result = await anyio.to_thread.run_sync(work)

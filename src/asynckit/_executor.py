@@ -19,17 +19,20 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from types import CoroutineType
+from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
 import anyio
 
 from asynckit._executor_kinds import Kind, broken_pool_error, executor_kind, submit_dask
+from asynckit._from_thread import current_link
 from asynckit._to_thread import (
     FAILED,
-    AsyncioThreadWork,
+    AsyncioLink,
     CapacityLimiterLike,
     TrioThreadWork,
     check_sync_callable,
+    returned_coroutine,
     running_trio,
 )
 
@@ -46,36 +49,52 @@ def _set_done(waiter: asyncio.Future[None]) -> None:
         waiter.set_result(None)
 
 
-async def _wait_asyncio(cf: concurrent.futures.Future[T], loop: asyncio.AbstractEventLoop) -> T:
+async def _wait_asyncio(
+    cf: concurrent.futures.Future[T],
+    loop: asyncio.AbstractEventLoop,
+    link: AsyncioLink | None = None,
+) -> T:
     try:
         return await asyncio.wrap_future(cf, loop=loop)
-    except asyncio.CancelledError:
-        if cf.cancel():
-            raise  # withdrawn before it started (for dask: cancelled on the scheduler)
-        # Running where it cannot be interrupted: wait for the outcome so that it is
-        # not lost, however many times we are cancelled meanwhile.
-        with anyio.CancelScope(shield=True):  # see AsyncioThreadWork.cancelled()
-            while not cf.done():
-                waiter: asyncio.Future[None] = loop.create_future()
+    except asyncio.CancelledError as cancel:
+        await _cancelled(cf, loop, link, cancel)
 
-                def notify(_: object, waiter: asyncio.Future[None] = waiter) -> None:
-                    try:
-                        loop.call_soon_threadsafe(_set_done, waiter)
-                    except RuntimeError:  # pragma: no cover - the loop closed meanwhile
-                        pass
 
-                cf.add_done_callback(notify)
+async def _cancelled(
+    cf: concurrent.futures.Future[Any],
+    loop: asyncio.AbstractEventLoop,
+    link: AsyncioLink | None,
+    cancel: asyncio.CancelledError,
+) -> NoReturn:
+    """Map the caller's cancellation onto the executor's future; always raises."""
+    if cf.cancel():
+        raise cancel  # withdrawn before it started (for dask: cancelled on the scheduler)
+    # Running where it cannot be interrupted: tell a thread through its link, and wait
+    # for the outcome so that it is not lost, however many times we are cancelled.
+    if link is not None:
+        link.cancel_requested = True
+    with anyio.CancelScope(shield=True):  # see AsyncioThreadWork.cancelled()
+        while not cf.done():
+            waiter: asyncio.Future[None] = loop.create_future()
+
+            def notify(_: object, waiter: asyncio.Future[None] = waiter) -> None:
                 try:
-                    await waiter
-                except asyncio.CancelledError:
+                    loop.call_soon_threadsafe(_set_done, waiter)
+                except RuntimeError:  # pragma: no cover - the loop closed meanwhile
                     pass
-        exc = cf.exception()
-        if exc is None:
-            raise
-        try:
-            raise exc
-        finally:
-            del exc
+
+            cf.add_done_callback(notify)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                pass
+    exc = cf.exception()
+    if exc is None or isinstance(exc, asyncio.CancelledError):
+        raise cancel
+    try:
+        raise exc
+    finally:
+        del exc
 
 
 async def _wait_trio(cf: concurrent.futures.Future[T], work: TrioThreadWork[Any] | None) -> T:
@@ -152,19 +171,29 @@ async def _run_asyncio(
 ) -> T:
     loop = asyncio.get_running_loop()
     if kind is Kind.THREAD:
-        work = AsyncioThreadWork(fn, args, kwargs, contextvars.copy_context(), loop)
-        try:
-            result = await asyncio.wrap_future(executor.submit(work), loop=loop)
-        except asyncio.CancelledError as cancel:
-            await work.cancelled(cancel)
-        if result is FAILED:
-            work.reraise()
-        return result
+        return await _thread_asyncio(executor, fn, args, kwargs, loop)
     if kind is Kind.DASK:
         cf = submit_dask(executor, fn, args, kwargs)
     else:
         cf = executor.submit(fn, *args, **kwargs)
     return await _wait_asyncio(cf, loop)
+
+
+async def _thread_asyncio(
+    executor: concurrent.futures.Executor,
+    fn: Callable[..., T],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    loop: asyncio.AbstractEventLoop,
+) -> T:
+    """Run ``fn`` in ``executor``'s thread, in a copy of the context that holds its link."""
+    link = AsyncioLink(loop)
+    context = contextvars.copy_context()
+    context.run(current_link.set, link)
+    result = await _wait_asyncio(executor.submit(context.run, fn, *args, **kwargs), loop, link)
+    if isinstance(result, CoroutineType):
+        raise returned_coroutine(fn, result)
+    return result
 
 
 async def _run_trio(
@@ -243,11 +272,20 @@ async def run_in_executor(
         return await _run(executor, kind, fn, args, kwargs)
     # The common case inline: a thread pool on asyncio.
     loop = asyncio.get_running_loop()
-    work = AsyncioThreadWork(fn, args, kwargs, contextvars.copy_context(), loop)
+    link = AsyncioLink(loop)
+    context = contextvars.copy_context()
+    context.run(current_link.set, link)
+    # mypy cannot match ``fn``'s ParamSpec through Context.run's own.
+    cf: concurrent.futures.Future[T] = executor.submit(
+        context.run,  # type: ignore[arg-type]
+        fn,
+        *args,
+        **kwargs,
+    )
     try:
-        result = await asyncio.wrap_future(executor.submit(work), loop=loop)
+        result = await asyncio.wrap_future(cf, loop=loop)
     except asyncio.CancelledError as cancel:
-        await work.cancelled(cancel)
-    if result is FAILED:
-        work.reraise()
+        await _cancelled(cf, loop, link, cancel)
+    if isinstance(result, CoroutineType):
+        raise returned_coroutine(fn, result)
     return result

@@ -1,6 +1,6 @@
 """What a worker thread knows about the task that is waiting for it.
 
-Every thread asynckit runs work in carries a *link* in a thread-local: the object
+Every call asynckit runs in a worker carries a *link* in a context variable: the object
 through which the blocking function can ask whether its caller was cancelled
 (:func:`check_cancelled`) and run code back on the caller's event loop
 (:func:`run`, :func:`run_sync`). A worker process carries a link too, one that
@@ -9,8 +9,8 @@ explains why calling back is impossible there.
 
 from __future__ import annotations
 
+import contextvars
 import sys
-import threading
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if sys.version_info >= (3, 11):
@@ -25,11 +25,9 @@ T = TypeVar("T")
 PosArgsT = TypeVarTuple("PosArgsT")
 
 
-class _Local(threading.local):
-    link: Link | None = None
-
-
-local = _Local()
+current_link: contextvars.ContextVar[Link | None] = contextvars.ContextVar(
+    "asynckit_worker_link", default=None
+)
 
 
 class Link:
@@ -75,7 +73,7 @@ PROCESS_LINK = ProcessLink()
 
 
 def _require_link(what: str) -> Link:
-    link = local.link
+    link = current_link.get()
     if link is None:
         raise RuntimeError(
             f"asynckit.from_thread.{what}() must be called from a worker thread started by "

@@ -24,7 +24,7 @@ import anyio
 import anyio.to_process
 
 from asynckit._executor_kinds import describe
-from asynckit._from_thread import PROCESS_LINK, local
+from asynckit._from_thread import PROCESS_LINK, current_link
 from asynckit._to_thread import check_sync_callable
 
 if TYPE_CHECKING:
@@ -87,11 +87,11 @@ class _Call:
         return _Call(fn, args, kwargs)
 
     def __call__(self) -> Any:
-        previous, local.link = local.link, PROCESS_LINK
+        token = current_link.set(PROCESS_LINK)
         try:
             return self.fn(*self.args, **self.kwargs)
         finally:
-            local.link = previous
+            current_link.reset(token)
 
 
 async def run_in_process(

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Generic, NoReturn, ParamSpec, Protocol, T
 import anyio
 import sniffio
 
-from asynckit._from_thread import Link, local
+from asynckit._from_thread import Link, current_link
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Coroutine
@@ -103,17 +103,21 @@ class ThreadWork(Link, Generic[T]):
         self.kwargs = kwargs
         self.context = context
         self.exception: BaseException | None = None
+        if context is not None:
+            context.run(current_link.set, self)
 
     def call(self) -> T:
-        """Call the function (in the worker thread), with this object as the thread's link."""
-        previous, local.link = local.link, self
-        try:
-            if self.context is None:
-                result = self.fn(*self.args, **self.kwargs)
-            else:
-                result = self.context.run(self.fn, *self.args, **self.kwargs)
-        finally:
-            local.link = previous
+        """Call the function in the worker thread.
+
+        With a ``context`` (which the caller gave this link), the function runs in
+        it; without one it runs in the thread's current context (trio's copy of the
+        caller's), where this link is installed first.
+        """
+        if self.context is None:
+            current_link.set(self)
+            result = self.fn(*self.args, **self.kwargs)
+        else:
+            result = self.context.run(self.fn, *self.args, **self.kwargs)
         if isinstance(result, CoroutineType):
             raise returned_coroutine(self.fn, result)
         return result
@@ -133,69 +137,14 @@ class ThreadWork(Link, Generic[T]):
             del exc
 
 
-class AsyncioThreadWork(ThreadWork[T]):
-    """Thread work whose caller is an asyncio task.
+class AsyncioLink(Link):
+    """The link of work whose caller is an asyncio task."""
 
-    ``started`` (set by the thread) and ``cancel_requested`` (set by the loop) are each
-    written before the other side's is read, so once the loop has seen ``started`` false
-    after requesting cancellation, the thread is certain to see the request and skip
-    the function.
-    """
+    __slots__ = ("cancel_requested", "loop")
 
-    __slots__ = ("cancel_requested", "done", "loop", "started", "waiter")
-
-    def __init__(
-        self,
-        fn: Callable[..., T],
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        context: contextvars.Context | None,
-        loop: asyncio.AbstractEventLoop,
-    ) -> None:
-        self.fn = fn
-        self.args = args
-        self.kwargs = kwargs
-        self.context = context
-        self.exception = None
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.started = False
         self.cancel_requested = False
-        self.done = False
-        self.waiter: asyncio.Future[None] | None = None
-
-    def __call__(self) -> T:
-        self.started = True
-        previous = local.link
-        try:
-            if self.cancel_requested:
-                raise asyncio.CancelledError("cancelled before the worker thread started it")
-            # ThreadWork.call(), inlined: this is the hot path.
-            local.link = self
-            try:
-                if self.context is None:
-                    result = self.fn(*self.args, **self.kwargs)
-                else:
-                    result = self.context.run(self.fn, *self.args, **self.kwargs)
-            finally:
-                local.link = previous
-            if isinstance(result, CoroutineType):
-                raise returned_coroutine(self.fn, result)
-            return result
-        except BaseException as exc:
-            self.exception = exc
-            return FAILED  # type: ignore[no-any-return]
-        finally:
-            self.done = True
-            if self.cancel_requested:
-                try:
-                    self.loop.call_soon_threadsafe(self._wake)
-                except RuntimeError:  # pragma: no cover - the loop closed meanwhile
-                    pass
-
-    def _wake(self) -> None:
-        waiter = self.waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
 
     def check_cancelled(self) -> None:
         if self.cancel_requested:
@@ -221,6 +170,78 @@ class AsyncioThreadWork(ThreadWork[T]):
 
         self.loop.call_soon_threadsafe(callback)
         return future.result()
+
+
+class AsyncioThreadWork(AsyncioLink, Generic[T]):
+    """One call in a thread of the loop's default executor, for an asyncio task.
+
+    ``loop.run_in_executor()`` does not expose the ``concurrent.futures.Future``, so
+    the work tracks its own progress. ``started`` (set by the thread) and
+    ``cancel_requested`` (set by the loop) are each written before the other side's
+    is read, so once the loop has seen ``started`` false after requesting
+    cancellation, the thread is certain to see the request and skip the function.
+    """
+
+    __slots__ = ("args", "context", "done", "exception", "fn", "kwargs", "started", "waiter")
+
+    def __init__(
+        self,
+        fn: Callable[..., T],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        context: contextvars.Context,
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        self.fn = fn
+        self.args = args
+        self.kwargs = kwargs
+        self.context = context
+        self.exception: BaseException | None = None
+        self.loop = loop
+        self.started = False
+        self.cancel_requested = False
+        self.done = False
+        self.waiter: asyncio.Future[None] | None = None
+        context.run(current_link.set, self)
+
+    def __call__(self) -> T:
+        self.started = True
+        try:
+            if self.cancel_requested:
+                raise asyncio.CancelledError("cancelled before the worker thread started it")
+            result = self.context.run(self.fn, *self.args, **self.kwargs)
+            if isinstance(result, CoroutineType):
+                raise returned_coroutine(self.fn, result)
+            return result
+        except BaseException as exc:
+            self.exception = exc
+            return FAILED  # type: ignore[no-any-return]
+        finally:
+            self.done = True
+            if self.cancel_requested:
+                try:
+                    self.loop.call_soon_threadsafe(self._wake)
+                except RuntimeError:  # pragma: no cover - the loop closed meanwhile
+                    pass
+
+    def take_exception(self) -> BaseException | None:
+        """Return the exception the function raised, forgetting it (no reference cycle)."""
+        exc, self.exception = self.exception, None
+        return exc
+
+    def reraise(self) -> NoReturn:
+        """Raise the exception the function raised."""
+        exc = self.take_exception()
+        assert exc is not None
+        try:
+            raise exc
+        finally:
+            del exc
+
+    def _wake(self) -> None:
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     async def cancelled(self, cancel: asyncio.CancelledError) -> NoReturn:
         """Map the caller's cancellation onto the thread; always raises.
