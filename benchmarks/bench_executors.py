@@ -93,3 +93,63 @@ def test_run_in_executor(benchmark: Any, which: int, mode: str) -> None:
             group=f"run_in_executor(ThreadPoolExecutor), {mode}",
             baseline=which == 0,
         )
+
+
+# ---------------------------------------------------------------------------------------
+# `python benchmarks/bench_executors.py [ROUNDS]`: the same comparisons, interleaved.
+#
+# pytest-benchmark times one contender after another, so on a shared machine a change
+# of load between two contenders shows up as a difference between them. Here every
+# round runs all the contenders of a group in a random order, and the medians of wall
+# and CPU time (process-wide, worker threads included) are compared.
+
+
+async def _interleaved(rounds: int) -> None:
+    import random
+    import statistics
+    import time
+
+    executor = concurrent.futures.ThreadPoolExecutor(max_workers=8)
+    raw_submit, loop_run_in_executor, ours = _executor_calls(executor)
+    groups: dict[str, dict[str, Any]] = {
+        "to_thread": {
+            "asyncio.to_thread": asyncio.to_thread,
+            "asynckit.to_thread": asynckit.to_thread,
+            "anyio.to_thread.run_sync": anyio_to_thread,
+        },
+        "run_in_executor(ThreadPoolExecutor)": {
+            "submit+wrap_future": raw_submit,
+            "loop.run_in_executor": loop_run_in_executor,
+            "asynckit.run_in_executor": ours,
+        },
+    }
+    for group, contenders in groups.items():
+        for mode, body in (("sequential", sequential), (f"{IN_FLIGHT} in flight", concurrent_)):
+            wall: dict[str, list[float]] = {name: [] for name in contenders}
+            cpu: dict[str, list[float]] = {name: [] for name in contenders}
+            for call in contenders.values():  # warm-up
+                await body(call)
+            for _ in range(rounds):
+                order = list(contenders.items())
+                random.shuffle(order)
+                for name, call in order:
+                    started, cpu_started = time.perf_counter(), time.process_time()
+                    await body(call)
+                    wall[name].append(time.perf_counter() - started)
+                    cpu[name].append(time.process_time() - cpu_started)
+            base = next(iter(contenders))
+            print(f"{group}, {mode}")
+            for name in contenders:
+                w, c = statistics.median(wall[name]), statistics.median(cpu[name])
+                print(
+                    f"  {name:26} wall {w / CALLS * 1e6:6.1f} us/call "
+                    f"{w / statistics.median(wall[base]):5.2f}x   "
+                    f"cpu {c / CALLS * 1e6:6.1f} us/call {c / statistics.median(cpu[base]):5.2f}x"
+                )
+    executor.shutdown()
+
+
+if __name__ == "__main__":
+    import sys
+
+    asyncio.run(_interleaved(int(sys.argv[1]) if len(sys.argv) > 1 else 40))
