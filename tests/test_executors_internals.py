@@ -15,8 +15,8 @@ import pytest
 
 import asynckit
 from asynckit._from_thread import PROCESS_LINK, current_link
+from asynckit._thread_work import FAILED, AsyncioThreadWork
 from asynckit._to_process import _Call
-from asynckit._to_thread import FAILED, AsyncioThreadWork
 from tests._backends import ASYNCIO_BACKENDS
 from tests._executors_helpers import (
     add,

@@ -26,15 +26,8 @@ import anyio
 
 from asynckit._executor_kinds import Kind, broken_pool_error, executor_kind, submit_dask
 from asynckit._from_thread import current_link
-from asynckit._to_thread import (
-    FAILED,
-    AsyncioLink,
-    CapacityLimiterLike,
-    TrioThreadWork,
-    check_sync_callable,
-    returned_coroutine,
-    running_trio,
-)
+from asynckit._thread_work import FAILED, AsyncioLink, TrioThreadWork, returned_coroutine
+from asynckit._to_thread import CapacityLimiterLike, check_sync_callable, running_trio
 
 if TYPE_CHECKING:
     import concurrent.futures
