@@ -8,6 +8,7 @@ import contextvars
 import functools
 import multiprocessing
 import pickle
+import threading
 from typing import TYPE_CHECKING
 
 import anyio
@@ -27,6 +28,7 @@ from tests._executors_helpers import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 
@@ -106,3 +108,32 @@ def test_loky_executors_are_process_executors() -> None:
 
     ProcessPoolExecutor.__module__ = "loky.process_executor"
     assert executor_kind(ProcessPoolExecutor()) is Kind.PROCESS
+
+
+def test_to_thread_work_still_queued_is_withdrawn(
+    asyncio_loop_factory: Callable[[], asyncio.AbstractEventLoop],
+) -> None:
+    # A loop of its own: its default executor is replaced by a single busy thread.
+    single = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    gate = threading.Event()
+    blocker = single.submit(gate.wait)
+    ran: list[str] = []
+
+    async def main() -> None:
+        asyncio.get_running_loop().set_default_executor(single)
+        task = asyncio.ensure_future(asynckit.to_thread(ran.append, "ran"))
+        for _ in range(5):
+            await asyncio.sleep(0)  # the call reaches the executor's queue
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    loop = asyncio_loop_factory()
+    try:
+        loop.run_until_complete(main())
+    finally:
+        gate.set()
+        blocker.result()
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
+    assert ran == []
