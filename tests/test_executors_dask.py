@@ -167,3 +167,12 @@ async def test_running_work_is_cancelled_remotely(process_client: Any, tmp_path:
     await _wait_until_forgotten(process_client, "started_then_wait")
     (tmp_path / "proceed").write_text("")  # let the worker's thread finish
     assert await asynckit.run_in_executor(executor, add, 5) == 5
+
+
+async def test_asynchronous_clients_are_rejected() -> None:
+    class AsynchronousClient:
+        asynchronous = True
+
+    executor = distributed.cfexecutor.ClientExecutor(AsynchronousClient())
+    with pytest.raises(TypeError, match="synchronous dask Client"):
+        await asynckit.run_in_executor(executor, add, 1)

@@ -89,6 +89,14 @@ def submit_dask(
     that names such as ``key``, ``priority`` or ``workers`` reach the function instead
     of being taken as options of ``Client.submit``.
     """
+    client = getattr(executor, "_client", None)
+    if getattr(client, "asynchronous", False):
+        # Cancelling would call the client's blocking API, which an asynchronous client
+        # turns into a coroutine that nobody awaits.
+        raise TypeError(
+            "run_in_executor() needs the executor of a synchronous dask Client (the "
+            "default); with Client(asynchronous=True), await client.submit(fn, ...) directly"
+        )
     options: dict[str, Any] = {}
     if "pure" not in getattr(executor, "_kwargs", {}):
         options["pure"] = False
