@@ -17,6 +17,10 @@ from asynckit._timeouts import move_on_at as move_on_at
 from asynckit._timeouts import timeout as timeout
 from asynckit._timeouts import timeout_at as timeout_at
 from asynckit._timeouts import with_timeout as with_timeout
+from asynckit._asyncify import asyncify as asyncify
+from asynckit._executor import run_in_executor as run_in_executor
+from asynckit._to_process import to_process as to_process
+from asynckit._to_thread import to_thread as to_thread
 from asynckit._util import fixup_module_metadata as _fixup_module_metadata
 from asynckit._version import __version__ as __version__
 from asynckit._wait import ALL_COMPLETED as ALL_COMPLETED
@@ -48,6 +52,10 @@ __all__: list[str] = [
     "wait",
     "wait_for",
     "with_timeout",
+    "asyncify",
+    "run_in_executor",
+    "to_process",
+    "to_thread",
 ]
 
 _fixup_module_metadata(__name__, globals())

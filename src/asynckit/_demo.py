@@ -6,6 +6,7 @@ library for real and returns the lines describing what happened.
 
 from __future__ import annotations
 
+import contextvars
 import sys
 import threading
 import time
@@ -21,6 +22,9 @@ from asynckit._version import __version__
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+
+
+_DEMO_REQUEST: contextvars.ContextVar[str] = contextvars.ContextVar("request", default="-")
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,35 @@ async def _gather_and_map() -> list[str]:
         lines.append(f"as_completed(limit=2): first result {first}, the rest cancelled on exit")
     else:
         lines.append("as_completed and wait are asyncio-only: use amap(..., ordered=False)")
+def _demo_lookup(user: str, *, retries: int) -> str:
+    return f"{user}, retries={retries}, request {_DEMO_REQUEST.get()}"
+
+
+def _demo_crunch() -> int:
+    from asynckit import from_thread
+
+    steps = 0
+    while True:  # until the caller is cancelled
+        from_thread.check_cancelled()
+        steps += 1
+        if steps % 1000 == 0:
+            time.sleep(0.001)
+
+
+async def _executors() -> list[str]:
+    import concurrent.futures
+
+    import asynckit
+
+    _DEMO_REQUEST.set("r-42")
+    lines = [f"to_thread: {await asynckit.to_thread(_demo_lookup, 'ada', retries=3)}"]
+    with anyio.move_on_after(0.05) as scope:
+        await asynckit.to_thread(_demo_crunch)
+    lines.append(f"to_thread: cancelled a busy thread cooperatively: {scope.cancelled_caught}")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        value = await asynckit.run_in_executor(pool, _demo_lookup, "bob", retries=1)
+    lines.append(f"run_in_executor(ThreadPoolExecutor): {value}")
+    lines.append(f"to_process: pow(2, 100) = {await asynckit.to_process(pow, 2, 100)}")
     return lines
 
 
@@ -198,6 +231,7 @@ SECTIONS: list[Section] = [
     Section("timeouts", "Timeouts, wait_for and shield", _timeouts),
     Section("loopthread", "LoopThread: sync code calling an event loop thread", _loopthread_demo),
     Section("debug", "Debug tooling", debug_section),
+    Section("executors", "Executor bridges", _executors),
 ]
 
 

@@ -1,0 +1,122 @@
+"""What each kind of ``concurrent.futures.Executor`` can do, and how to submit to it.
+
+* **thread** (``ThreadPoolExecutor`` and subclasses): the function runs in this
+  process, so it gets a copy of the caller's context variables and a link for
+  cooperative cancellation and calls back into the loop.
+* **process** (``ProcessPoolExecutor``, loky's executors): arguments are pickled; a
+  ``contextvars.Context`` does not pickle, so none is sent. Queued work can be
+  withdrawn, running work cannot be stopped.
+* **dask** (``distributed.Client.get_executor()``): submitted with ``pure=False``
+  unless the executor was created with an explicit ``pure=``, so identical calls are
+  not merged into one; cancelling withdraws the task on the scheduler.
+* **other** executors: submitted as they are, without a context.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import enum
+import functools
+import sys
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+class Kind(enum.Enum):
+    """The kinds of executor asynckit tells apart."""
+
+    THREAD = "thread"
+    PROCESS = "process"
+    DASK = "dask"
+    OTHER = "other"
+
+
+_kinds: dict[type, Kind] = {}
+
+
+def executor_kind(executor: object) -> Kind:
+    """Classify ``executor``, raising a helpful ``TypeError`` for non-executors."""
+    cls = type(executor)
+    kind = _kinds.get(cls)
+    if kind is None:
+        kind = _classify(executor)
+        _kinds[cls] = kind
+    return kind
+
+
+def _classify(executor: object) -> Kind:
+    if not isinstance(executor, concurrent.futures.Executor):
+        raise TypeError(_not_an_executor(executor))
+    if isinstance(executor, concurrent.futures.ThreadPoolExecutor):
+        return Kind.THREAD
+    if isinstance(executor, concurrent.futures.ProcessPoolExecutor):
+        return Kind.PROCESS
+    module = type(executor).__module__
+    if module == "loky" or module.startswith("loky."):
+        return Kind.PROCESS
+    cfexecutor = sys.modules.get("distributed.cfexecutor")
+    if cfexecutor is not None and isinstance(executor, cfexecutor.ClientExecutor):
+        return Kind.DASK
+    return Kind.OTHER
+
+
+def _not_an_executor(executor: object) -> str:
+    message = (
+        "run_in_executor() expects a concurrent.futures.Executor (ThreadPoolExecutor, "
+        f"ProcessPoolExecutor, loky's, or a dask Client.get_executor()), got {executor!r}"
+    )
+    if executor is None:
+        return message + "; to use the default threads, call asynckit.to_thread(fn, ...)"
+    if type(executor).__name__ == "Client" and hasattr(executor, "get_executor"):
+        return message + "; for a dask.distributed Client, pass client.get_executor()"
+    if callable(executor):
+        return message + "; the executor comes first: run_in_executor(executor, fn, ...)"
+    return message
+
+
+def submit_dask(
+    executor: Any, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> concurrent.futures.Future[Any]:
+    """Submit to a dask ``ClientExecutor`` without dask's deduplication of pure calls.
+
+    ``Client.submit`` assumes ``pure=True``: two calls with equal arguments get one key
+    and run once, which is wrong for work with side effects (and cancelling one would
+    cancel both). Unless the executor was created with an explicit ``pure=``, submit
+    with ``pure=False``. Keyword arguments travel inside a ``functools.partial`` so
+    that names such as ``key``, ``priority`` or ``workers`` reach the function instead
+    of being taken as options of ``Client.submit``.
+    """
+    client = getattr(executor, "_client", None)
+    if getattr(client, "asynchronous", False):
+        # Cancelling would call the client's blocking API, which an asynchronous client
+        # turns into a coroutine that nobody awaits.
+        raise TypeError(
+            "run_in_executor() needs the executor of a synchronous dask Client (the "
+            "default); with Client(asynchronous=True), await client.submit(fn, ...) directly"
+        )
+    options: dict[str, Any] = {}
+    if "pure" not in getattr(executor, "_kwargs", {}):
+        options["pure"] = False
+    target = functools.partial(fn, **kwargs) if kwargs else fn
+    future: concurrent.futures.Future[Any] = executor.submit(target, *args, **options)
+    return future
+
+
+def describe(fn: object) -> str:
+    """A short name for ``fn`` in error messages."""
+    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None)
+    return f"{name}()" if isinstance(name, str) else repr(fn)
+
+
+def broken_pool_error(executor: object, fn: object, exc: BrokenProcessPool) -> BrokenProcessPool:
+    """Explain a dead process pool: which call it broke and what to do next."""
+    return BrokenProcessPool(
+        f"a worker process of {type(executor).__name__} died while running or waiting to "
+        f"run {describe(fn)} (it crashed, was killed, or called os._exit()); "
+        "a ProcessPoolExecutor refuses all work once one of its workers has died, so "
+        "create a new executor, or use asynckit.to_process() or loky's reusable "
+        f"executor, which replace dead workers ({exc})"
+    )
