@@ -2,6 +2,8 @@
 
 from asynckit._amap import amap as amap
 from asynckit._as_completed import as_completed as as_completed
+from asynckit._asyncify import asyncify as asyncify
+from asynckit._executor import run_in_executor as run_in_executor
 from asynckit._gather import gather as gather
 from asynckit._loopthread import LoopThread as LoopThread
 from asynckit._loopthread_calls import LoopThreadClosedError as LoopThreadClosedError
@@ -17,8 +19,6 @@ from asynckit._timeouts import move_on_at as move_on_at
 from asynckit._timeouts import timeout as timeout
 from asynckit._timeouts import timeout_at as timeout_at
 from asynckit._timeouts import with_timeout as with_timeout
-from asynckit._asyncify import asyncify as asyncify
-from asynckit._executor import run_in_executor as run_in_executor
 from asynckit._to_process import to_process as to_process
 from asynckit._to_thread import to_thread as to_thread
 from asynckit._util import fixup_module_metadata as _fixup_module_metadata
@@ -41,21 +41,21 @@ __all__: list[str] = [
     "Timeout",
     "amap",
     "as_completed",
+    "asyncify",
     "gather",
     "move_on_after",
     "move_on_at",
+    "run_in_executor",
     "shield",
     "shielded",
     "syncify",
     "timeout",
     "timeout_at",
+    "to_process",
+    "to_thread",
     "wait",
     "wait_for",
     "with_timeout",
-    "asyncify",
-    "run_in_executor",
-    "to_process",
-    "to_thread",
 ]
 
 _fixup_module_metadata(__name__, globals())

@@ -193,6 +193,9 @@ async def _gather_and_map() -> list[str]:
         lines.append(f"as_completed(limit=2): first result {first}, the rest cancelled on exit")
     else:
         lines.append("as_completed and wait are asyncio-only: use amap(..., ordered=False)")
+    return lines
+
+
 def _demo_lookup(user: str, *, retries: int) -> str:
     return f"{user}, retries={retries}, request {_DEMO_REQUEST.get()}"
 
@@ -229,9 +232,9 @@ SECTIONS: list[Section] = [
     Section("environment", "Environment", _environment),
     Section("gather", "Bounded gather, wait, as_completed and amap", _gather_and_map),
     Section("timeouts", "Timeouts, wait_for and shield", _timeouts),
+    Section("executors", "Executor bridges", _executors),
     Section("loopthread", "LoopThread: sync code calling an event loop thread", _loopthread_demo),
     Section("debug", "Debug tooling", debug_section),
-    Section("executors", "Executor bridges", _executors),
 ]
 
 
