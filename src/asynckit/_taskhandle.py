@@ -1,0 +1,268 @@
+"""Handles to the children of a :class:`asynckit.TaskGroup`.
+
+A handle follows the :class:`asyncio.Future` contract on every backend: ``done()``,
+``cancelled()``, ``result()`` and ``exception()`` answer without waiting (raising
+:exc:`asyncio.InvalidStateError` while the child runs and :exc:`asyncio.CancelledError`
+once it was cancelled), and awaiting the handle waits for the child and returns its
+result or raises its exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Coroutine
+    from typing import Protocol
+
+    import trio
+
+    class AsyncioGroup(Protocol):
+        def _on_task_done(
+            self, handle: AsyncioTaskHandle[Any], task: asyncio.Task[Any]
+        ) -> None: ...
+
+
+T_co = TypeVar("T_co", covariant=True)
+
+_PENDING = "pending"
+_FINISHED = "finished"
+_FAILED = "failed"
+_CANCELLED = "cancelled"
+
+
+class TaskHandle(Generic[T_co]):
+    """A child task of a :class:`~asynckit.TaskGroup`.
+
+    Returned by :meth:`TaskGroup.create_task <asynckit.TaskGroup.create_task>` and
+    :meth:`TaskGroup.start_soon <asynckit.TaskGroup.start_soon>`. A handle is not
+    created directly.
+
+    It can be awaited (``result = await handle``) and inspected without waiting with
+    the methods of :class:`asyncio.Future`, on asyncio and on trio alike. A child that
+    raised :exc:`KeyboardInterrupt` or :exc:`SystemExit` reports that exception here
+    too, although the exception itself propagated out of the group.
+
+    .. versionadded:: 0.1.0
+    """
+
+    __slots__ = ("__weakref__",)
+
+    @property
+    def name(self) -> str:
+        """The child's name: the ``name=`` it was given, or a default one."""
+        raise NotImplementedError
+
+    def get_name(self) -> str:
+        """Return the child's name, as :meth:`asyncio.Task.get_name` does.
+
+        Returns:
+            The same value as :attr:`name`.
+        """
+        return self.name
+
+    def done(self) -> bool:
+        """Return whether the child has finished: returned, raised or was cancelled.
+
+        Returns:
+            ``True`` once the child has finished.
+        """
+        raise NotImplementedError
+
+    def cancelled(self) -> bool:
+        """Return whether the child finished by being cancelled.
+
+        Returns:
+            ``True`` if the child was cancelled (by :meth:`cancel`, by its group, or
+            from outside).
+        """
+        raise NotImplementedError
+
+    def result(self) -> T_co:
+        """Return the child's return value, without waiting.
+
+        Returns:
+            What the child's coroutine returned.
+
+        Raises:
+            asyncio.InvalidStateError: The child has not finished yet.
+            asyncio.CancelledError: The child was cancelled.
+            BaseException: The exception the child raised.
+        """
+        raise NotImplementedError
+
+    def exception(self) -> BaseException | None:
+        """Return the exception the child raised, without waiting.
+
+        Returns:
+            The exception, or ``None`` if the child returned normally.
+
+        Raises:
+            asyncio.InvalidStateError: The child has not finished yet.
+            asyncio.CancelledError: The child was cancelled.
+        """
+        raise NotImplementedError
+
+    def cancel(self, msg: str | None = None) -> bool:
+        """Request the cancellation of this child only.
+
+        Cancelling one child is not an error: its group carries on with the others.
+        A child that waits for a free slot of a limited group is closed without
+        ever starting.
+
+        Args:
+            msg: The message of the :exc:`asyncio.CancelledError` (asyncio only;
+                trio's cancellation carries no message).
+
+        Returns:
+            ``False`` if the child had already finished, ``True`` otherwise.
+        """
+        raise NotImplementedError
+
+    def __await__(self) -> Generator[Any, Any, T_co]:
+        raise NotImplementedError
+
+    def _state(self) -> str:
+        if not self.done():
+            return _PENDING
+        if self.cancelled():
+            return _CANCELLED
+        return _FINISHED if self.exception() is None else _FAILED
+
+    def __repr__(self) -> str:
+        return f"<asynckit.TaskHandle {self.name!r} state={self._state()}>"
+
+
+class AsyncioTaskHandle(TaskHandle[T_co]):
+    """The asyncio handle: a thin view of the child's :class:`asyncio.Task`.
+
+    ``_base_exc`` holds a :exc:`KeyboardInterrupt` or :exc:`SystemExit` raised by the
+    child: the group's guard catches it inside the task (so that it does not escape
+    into the event loop, python/cpython#102572) and the task itself ends normally.
+    """
+
+    __slots__ = ("_base_exc", "_coro", "_group", "_holds_slot", "_task")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any], group: AsyncioGroup) -> None:
+        self._coro = coro
+        self._group: AsyncioGroup | None = group
+        self._task: asyncio.Task[Any] = None  # type: ignore[assignment]
+        self._base_exc: BaseException | None = None
+        self._holds_slot = False
+
+    def _on_done(self, task: asyncio.Task[Any]) -> None:
+        group = self._group
+        if group is not None:
+            self._group = None
+            group._on_task_done(self, task)
+
+    @property
+    def name(self) -> str:
+        """The child's name: the ``name=`` it was given, or a default one."""
+        return self._task.get_name()
+
+    def done(self) -> bool:
+        """Return whether the child has finished: returned, raised or was cancelled."""
+        return self._task.done()
+
+    def cancelled(self) -> bool:
+        """Return whether the child finished by being cancelled."""
+        return self._task.cancelled()
+
+    def result(self) -> T_co:
+        """Return the child's return value, without waiting."""
+        result: T_co = self._task.result()
+        if self._base_exc is not None:
+            raise self._base_exc
+        return result
+
+    def exception(self) -> BaseException | None:
+        """Return the exception the child raised, without waiting."""
+        exc = self._task.exception()
+        return self._base_exc if self._base_exc is not None else exc
+
+    def cancel(self, msg: str | None = None) -> bool:
+        """Request the cancellation of this child only."""
+        return self._task.cancel(msg)
+
+    def __await__(self) -> Generator[Any, Any, T_co]:
+        result: T_co = yield from self._task.__await__()
+        if self._base_exc is not None:
+            raise self._base_exc
+        return result
+
+
+class TrioTaskHandle(TaskHandle[T_co]):
+    """The trio handle: the child's outcome, its own cancel scope and a lazy event."""
+
+    __slots__ = ("_event", "_exc", "_name", "_scope", "_state_", "_value")
+
+    def __init__(self, name: str, scope: trio.CancelScope) -> None:
+        self._name = name
+        self._scope = scope
+        self._state_ = _PENDING
+        self._value: Any = None
+        self._exc: BaseException | None = None
+        self._event: trio.Event | None = None
+
+    @property
+    def name(self) -> str:
+        """The child's name: the ``name=`` it was given, or a default one."""
+        return self._name
+
+    def _finish(self, state: str, value: Any = None, exc: BaseException | None = None) -> None:
+        self._state_ = state
+        self._value = value
+        self._exc = exc
+        if self._event is not None:
+            self._event.set()
+
+    def done(self) -> bool:
+        """Return whether the child has finished: returned, raised or was cancelled."""
+        return self._state_ is not _PENDING
+
+    def cancelled(self) -> bool:
+        """Return whether the child finished by being cancelled."""
+        return self._state_ is _CANCELLED
+
+    def _check_done(self) -> None:
+        if self._state_ is _PENDING:
+            raise asyncio.InvalidStateError(f"{self!r} has not finished yet")
+        if self._state_ is _CANCELLED:
+            raise asyncio.CancelledError
+
+    def result(self) -> T_co:
+        """Return the child's return value, without waiting."""
+        self._check_done()
+        if self._exc is not None:
+            raise self._exc
+        result: T_co = self._value
+        return result
+
+    def exception(self) -> BaseException | None:
+        """Return the exception the child raised, without waiting."""
+        self._check_done()
+        return self._exc
+
+    def cancel(self, msg: str | None = None) -> bool:
+        """Request the cancellation of this child only."""
+        if self._state_ is not _PENDING:
+            return False
+        self._scope.cancel()
+        return True
+
+    async def _wait(self) -> T_co:
+        import trio
+
+        if self._state_ is _PENDING:
+            if self._event is None:
+                self._event = trio.Event()
+            await self._event.wait()
+        else:
+            await trio.lowlevel.checkpoint()
+        return self.result()
+
+    def __await__(self) -> Generator[Any, Any, T_co]:
+        return self._wait().__await__()
