@@ -1,5 +1,8 @@
 """TaskGroup on every backend: children, handles, errors, cancellation."""
 
+# A task group is a block: pytest.raises() has to hold the whole of it.
+# ruff: noqa: PT012
+
 from __future__ import annotations
 
 import asyncio
@@ -13,7 +16,7 @@ from asynckit import TaskGroup, TaskHandle
 from tests._taskgroup_helpers import Boom, hangs, leaf_types, raises, returns
 
 if sys.version_info < (3, 11):
-    from exceptiongroup import BaseExceptionGroup, ExceptionGroup
+    from exceptiongroup import BaseExceptionGroup, ExceptionGroup  # type: ignore[import-not-found,unused-ignore]
 
 
 async def test_results_in_creation_order() -> None:
@@ -307,7 +310,7 @@ async def test_supervisor_mode_keeps_siblings_running() -> None:
             release.set()
     assert leaf_types(info.value) == {Boom, ValueError}
     assert survivor.result() == "survived"
-    with pytest.raises(RuntimeError, match="#1 .* failed") as failed:
+    with pytest.raises(RuntimeError, match=r"#1 .* failed") as failed:
         tg.results()
     assert isinstance(failed.value.__cause__, Boom)
 

@@ -25,7 +25,7 @@ try:
 except ImportError:  # pragma: no cover - Python built without its test package
     pytest.skip("CPython's test.test_asyncio is not installed", allow_module_level=True)
 
-if sys.version_info < (3, 11):  # pragma: no cover - no asyncio.TaskGroup tests
+if not hasattr(asyncio, "TaskGroup"):  # pragma: no cover - Python 3.10
     pytest.skip("CPython ships test_taskgroups from 3.11", allow_module_level=True)
 
 
@@ -79,12 +79,13 @@ TEST_NAMES = sorted(
 def _make_case(
     name: str, loop_factory: Callable[[], asyncio.AbstractEventLoop]
 ) -> unittest.TestCase:
-    class Case(cpython.TestTaskGroup):  # type: ignore[misc,name-defined]
+    class Case(cpython.TestTaskGroup):  # type: ignore[misc]
         def _setupAsyncioRunner(self) -> None:
             # IsolatedAsyncioTestCase's own runner, on the flavour under test.
             # Runner sets no current loop when given a loop_factory; the sync
             # tests call asyncio.get_event_loop(), so set it as the default does.
-            self._asyncioRunner = asyncio.Runner(debug=True, loop_factory=loop_factory)
+            runner = asyncio.Runner  # type: ignore[attr-defined,unused-ignore]
+            self._asyncioRunner = runner(debug=True, loop_factory=loop_factory)
             asyncio.set_event_loop(self._asyncioRunner.get_loop())
 
         def _tearDownAsyncioRunner(self) -> None:

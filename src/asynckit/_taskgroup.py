@@ -28,7 +28,7 @@ from asynckit._taskstatus import (
 if sys.version_info >= (3, 11):
     from typing import Self, TypeVarTuple, Unpack
 else:  # pragma: no cover - exercised by the 3.10 test run
-    from exceptiongroup import BaseExceptionGroup
+    from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found,unused-ignore]
     from typing_extensions import Self, TypeVarTuple, Unpack
 
 if TYPE_CHECKING:
@@ -40,8 +40,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 PosArgsT = TypeVarTuple("PosArgsT")
-
-_CONTEXT_KWARG = sys.version_info >= (3, 11)
 
 
 class _State(enum.Enum):
@@ -230,7 +228,7 @@ class TaskGroup:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> bool | None:
-        tb = None
+        del tb  # frames, kept alive by a traceback, can hold big objects
         try:
             if self._trio is not None:
                 self._state = _State.EXITING
@@ -247,7 +245,8 @@ class TaskGroup:
             exc = None
 
     async def _aexit(self, et: type[BaseException] | None, exc: BaseException | None) -> bool:
-        assert self._loop is not None and self._parent_cancel is not None
+        assert self._loop is not None
+        assert self._parent_cancel is not None
         assert self._errors is not None
         self._state = _State.EXITING
         parent_cancel = self._parent_cancel
@@ -433,7 +432,7 @@ class TaskGroup:
             wrapper = _guard_limited(handle, coro, slots)
         if context is None:
             task = self._loop.create_task(wrapper, name=name)
-        elif _CONTEXT_KWARG:
+        elif sys.version_info >= (3, 11):
             task = self._loop.create_task(wrapper, name=name, context=context)
         else:
             task = self._loop.create_task(run_in_context(wrapper, context), name=name)
@@ -566,11 +565,7 @@ class TaskGroup:
             if future.cancelled():
                 # start() itself was cancelled: so is the child, and we wait for it.
                 handle.cancel()
-                while not handle.done():
-                    try:
-                        await asyncio.shield(handle._task)
-                    except asyncio.CancelledError:
-                        pass
+                await _wait_uncancellable(handle._task)
             raise
         finally:
             self._starting.pop(handle._task, None)
@@ -609,9 +604,9 @@ class TaskGroup:
 
     def _on_task_done(self, handle: AsyncioTaskHandle[Any], task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
-        if self._on_completed_fut is not None and not self._tasks:
-            if not self._on_completed_fut.done():
-                self._on_completed_fut.set_result(True)
+        fut = self._on_completed_fut
+        if fut is not None and not self._tasks and not fut.done():
+            fut.set_result(True)
 
         starting = self._starting.pop(task, None) if self._starting else None
         if task.cancelled():
@@ -644,7 +639,8 @@ class TaskGroup:
         self._record_error(exc, task)
 
     def _record_error(self, exc: BaseException, task: asyncio.Task[Any]) -> None:
-        assert self._errors is not None and self._parent_task is not None
+        assert self._errors is not None
+        assert self._parent_task is not None
         self._errors.append(exc)
         base = _is_base_error(exc)
         if base and self._base_error is None:
@@ -709,6 +705,14 @@ class TaskGroup:
                 raise RuntimeError(f"child #{index} {handle!r} failed: it has no result") from exc
             results.append(handle.result())
         return results
+
+
+async def _wait_uncancellable(task: asyncio.Task[Any]) -> None:
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:  # noqa: PERF203 - waiting out a cancelled child
+            continue
 
 
 def _cancel_child(task: asyncio.Task[Any]) -> None:

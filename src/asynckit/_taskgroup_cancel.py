@@ -12,9 +12,11 @@ and classifies every :exc:`asyncio.CancelledError` it observes by that message.
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio
 
 # Before 3.13, Task.uncancel() leaves a requested but undelivered cancellation
 # armed (``_must_cancel``) when the count drops to 0, so the group has to take
@@ -25,9 +27,6 @@ UNCANCEL_DISARMS = sys.version_info >= (3, 13)
 def cancel_is_armed(task: asyncio.Task[Any]) -> bool:
     """Whether ``task`` has a requested cancellation not yet thrown into its coroutine."""
     return bool(getattr(task, "_must_cancel", False))
-
-
-HAS_UNCANCEL = sys.version_info >= (3, 11)
 
 
 def cancel_is_pending(task: asyncio.Task[Any]) -> bool:
@@ -69,7 +68,7 @@ class ParentCancellation:
     def release(self) -> int:
         """Withdraw our request; return how many requests remain."""
         requested, self._requested = self._requested, False
-        if HAS_UNCANCEL:
+        if sys.version_info >= (3, 11):
             return self._task.uncancel() if requested else self._task.cancelling()
         # Python 3.10: no counter; a cancellation remains if we saw another's.
         return 0 if self._foreign is None else 1
@@ -82,7 +81,7 @@ class ParentCancellation:
         """
         args = self._foreign.args if self._foreign is not None else ()
         msg = args[0] if args else None
-        if HAS_UNCANCEL:
+        if sys.version_info >= (3, 11):
             if self._task.cancelling():
                 self._task.uncancel()
                 self._task.cancel(msg)

@@ -19,7 +19,7 @@ from asynckit._taskhandle import _CANCELLED, _FAILED, _FINISHED, TrioTaskHandle
 from asynckit._taskstatus import call_for_coroutine, run_in_context
 
 if sys.version_info < (3, 11):  # pragma: no cover - exercised by the 3.10 test run
-    from exceptiongroup import BaseExceptionGroup
+    from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found,unused-ignore]
 
 if TYPE_CHECKING:
     import contextvars
@@ -109,7 +109,7 @@ class TrioGroup:
             name if name is not None else _default_name(coro), trio.CancelScope()
         )
         if context is not None:
-            coro = run_in_context(coro, context)  # type: ignore[assignment]
+            coro = run_in_context(coro, context)
         self._running.add(handle)
         if self._handles is not None:
             self._handles.append(handle)

@@ -10,16 +10,17 @@ result or raises its exception.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Generator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Coroutine
+    from collections.abc import Coroutine, Generator
     from typing import Protocol
 
     import trio
 
     class AsyncioGroup(Protocol):
+        _aborting: bool
+
         def _on_task_done(
             self, handle: AsyncioTaskHandle[Any], task: asyncio.Task[Any]
         ) -> None: ...

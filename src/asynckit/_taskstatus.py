@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import types
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    import asyncio
     import contextvars
     from collections.abc import Callable, Generator
 
@@ -51,10 +51,11 @@ def call_for_coroutine(
         TypeError: ``fn`` is a coroutine object (``coro()`` passed instead of
             ``coro``) or did not return a coroutine.
     """
-    if isinstance(fn, Coroutine):
-        fn.close()
+    passed: object = fn
+    if isinstance(passed, Coroutine):
+        passed.close()
         raise TypeError(
-            f"expected an async function, got the coroutine object {fn!r}: "
+            f"expected an async function, got the coroutine object {passed!r}: "
             "pass the function and its arguments, as in start_soon(fn, arg), "
             "not start_soon(fn(arg))"
         )
@@ -94,10 +95,7 @@ def run_in_context(
     error: BaseException | None = None
     while True:
         try:
-            if error is None:
-                yielded = context.run(send, value)
-            else:
-                yielded = context.run(throw, error)
+            yielded = context.run(send, value) if error is None else context.run(throw, error)
         except StopIteration as stop:
             result: T = stop.value
             return result
