@@ -509,9 +509,10 @@ class TaskGroup:
             return await self._trio.wait_spawn(coro, name, context)
         slots = self._slots
         try:
-            if slots is None:
+            if slots is None or not slots.locked():
+                # A free slot is taken without yielding: checkpoint anyway.
                 await asyncio.sleep(0)
-            else:
+            if slots is not None:
                 await slots.acquire()
         except BaseException:
             coro.close()

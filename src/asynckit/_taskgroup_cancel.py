@@ -13,6 +13,7 @@ and classifies every :exc:`asyncio.CancelledError` it observes by that message.
 from __future__ import annotations
 
 import sys
+import weakref
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -29,24 +30,35 @@ def cancel_is_armed(task: asyncio.Task[Any]) -> bool:
     return bool(getattr(task, "_must_cancel", False))
 
 
-def cancel_is_pending(task: asyncio.Task[Any]) -> bool:
-    """Whether a cancellation of ``task`` was requested and not yet delivered."""
+def pending_cancel_message(task: asyncio.Task[Any]) -> tuple[bool, Any]:
+    """Whether a cancellation of ``task`` is on its way, and its message."""
+    t: Any = task
     if cancel_is_armed(task):
-        return True
-    waiter = getattr(task, "_fut_waiter", None)
-    return waiter is not None and waiter.cancelled()
+        return True, getattr(t, "_cancel_message", None)
+    waiter = getattr(t, "_fut_waiter", None)
+    if waiter is not None and waiter.cancelled():
+        return True, getattr(waiter, "_cancel_message", None)
+    return False, None
+
+
+# Python 3.10: requests that could not be made because another cancellation was
+# on its way, per parent task, made once that one has been consumed.
+_deferred: weakref.WeakKeyDictionary[asyncio.Task[Any], list[ParentCancellation]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class ParentCancellation:
     """The cancellation requests one group makes on its parent task.
 
-    The request carries a message only this group uses. A request is not made
-    when a cancellation is already on its way to the parent: that one interrupts
-    the body for us, and a second ``cancel()`` would replace its message, which
-    its sender (an enclosing group, an anyio cancel scope) needs to recognise it.
+    The request carries a message only this group uses. A request made while
+    another cancellation is on its way keeps that one's message, which its sender
+    (an enclosing group, an anyio cancel scope) needs to recognise it: from 3.11
+    the task counts both requests; on 3.10 ours waits until the other one has
+    been consumed.
     """
 
-    __slots__ = ("_foreign", "_requested", "_task", "_token")
+    __slots__ = ("__weakref__", "_foreign", "_requested", "_task", "_token")
 
     def __init__(self, task: asyncio.Task[Any]) -> None:
         self._task = task
@@ -55,10 +67,15 @@ class ParentCancellation:
         self._foreign: BaseException | None = None
 
     def request(self) -> None:
-        if cancel_is_pending(self._task):
-            return
-        self._requested = True
-        self._task.cancel(self._token)
+        pending, message = pending_cancel_message(self._task)
+        if sys.version_info >= (3, 11):
+            self._requested = True
+            self._task.cancel(message if pending else self._token)
+        elif pending:
+            _deferred.setdefault(self._task, []).append(self)
+        else:
+            self._requested = True
+            self._task.cancel(self._token)
 
     def observe(self, exc: BaseException) -> None:
         """Note a CancelledError that reached the group: ours or someone else's."""
@@ -71,7 +88,20 @@ class ParentCancellation:
         if sys.version_info >= (3, 11):
             return self._task.uncancel() if requested else self._task.cancelling()
         # Python 3.10: no counter; a cancellation remains if we saw another's.
-        return 0 if self._foreign is None else 1
+        waiting = _deferred.get(self._task)
+        if waiting is not None and self in waiting:
+            waiting.remove(self)
+        if self._foreign is not None:
+            return 1
+        if waiting:
+            # We consumed our own cancellation; one that was deferred behind it
+            # (an enclosing group's) can now be made.
+            waiting.pop(0)._request_now()
+        return 0
+
+    def _request_now(self) -> None:
+        self._requested = True
+        self._task.cancel(self._token)
 
     def recancel_if_cancelling(self) -> None:
         """Re-arm an outside cancellation that the ExceptionGroup raised would hide.
