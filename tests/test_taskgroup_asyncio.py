@@ -175,7 +175,7 @@ async def test_repeated_outside_cancellation_while_exiting() -> None:
             try:
                 waiting.set()
                 await asyncio.sleep(10)
-            except asyncio.CancelledError:
+            except asyncio.CancelledError:  # noqa: PERF203 - ignores cancellation on purpose
                 continue
         return "stopped"
 

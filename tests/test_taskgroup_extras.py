@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import functools
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import pytest
-from anyio.abc import TaskStatus
 
 from asynckit import TaskGroup
 from tests._taskgroup_helpers import Boom, hangs, is_closed, leaf_types, returns
+
+if TYPE_CHECKING:
+    from anyio.abc import TaskStatus
 
 if sys.version_info < (3, 11):
     from exceptiongroup import ExceptionGroup  # type: ignore[import-not-found,unused-ignore]
