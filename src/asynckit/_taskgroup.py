@@ -12,6 +12,7 @@ import asyncio
 import enum
 import inspect
 import sys
+import types
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import sniffio
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 
     from asynckit._taskgroup_trio import TrioGroup
 
+_CoroutineType = types.CoroutineType
+
 T = TypeVar("T")
 PosArgsT = TypeVarTuple("PosArgsT")
 
@@ -49,24 +52,10 @@ class _State(enum.Enum):
     CLOSED = "closed"
 
 
-def _start_cancelled_if_aborting(handle: AsyncioTaskHandle[Any]) -> None:
-    # The group started shutting down before this child's first step; it was
-    # left uncancelled so that its coroutine runs up to its first await and sees
-    # the cancellation there, as in trio, instead of never running at all
-    # (python/cpython#116048).
-    group = handle._group
-    if group is not None and group._aborting:
-        task = asyncio.current_task()
-        assert task is not None
-        task.cancel()
-
-
 async def _guard(handle: AsyncioTaskHandle[Any], coro: Coroutine[Any, Any, T]) -> T | None:
     # A KeyboardInterrupt or SystemExit leaving a task's coroutine escapes into
     # the event loop and crashes it (python/cpython#102572); caught here, it is
     # reported to the group and raised out of ``async with`` instead.
-    if handle._group._aborting:  # type: ignore[union-attr]
-        _start_cancelled_if_aborting(handle)
     try:
         return await coro
     except (KeyboardInterrupt, SystemExit) as exc:
@@ -89,8 +78,6 @@ async def _guard_limited(
             coro.close()
             raise
         handle._holds_slot = True
-    elif handle._group._aborting:  # type: ignore[union-attr]
-        _start_cancelled_if_aborting(handle)
     try:
         return await coro
     except (KeyboardInterrupt, SystemExit) as exc:
@@ -173,10 +160,13 @@ class TaskGroup:
         self._starting: dict[asyncio.Task[Any], asyncio.Future[Any]] = {}
         self._handles: list[TaskHandle[Any]] | None = [] if keep_results else None
         self._trio: TrioGroup | None = None
+        # create_task() may take its fast path: asyncio, open, not cancelling,
+        # no limit.
+        self._fast = False
 
     def __repr__(self) -> str:
         info = [f"state={self._state.value}"]
-        running = len(self._trio._running) if self._trio is not None else len(self._tasks)
+        running = self._running()
         if running:
             info.append(f"tasks={running}")
         errors = self._trio._errors if self._trio is not None else self._errors
@@ -218,6 +208,7 @@ class TaskGroup:
         if self._limit is not None:
             self._slots = asyncio.Semaphore(self._limit)
         self._state = _State.OPEN
+        self._fast = self._slots is None
         if self._cancel_on_enter:
             self.cancel()
         return self
@@ -249,6 +240,7 @@ class TaskGroup:
         assert self._parent_cancel is not None
         assert self._errors is not None
         self._state = _State.EXITING
+        self._fast = False
         parent_cancel = self._parent_cancel
 
         if exc is not None and _is_base_error(exc) and self._base_error is None:
@@ -377,7 +369,7 @@ class TaskGroup:
         raise RuntimeError(f"TaskGroup {self!r} {problem}")
 
     def _running(self) -> int:
-        return len(self._trio._running) if self._trio is not None else len(self._tasks)
+        return self._trio._running if self._trio is not None else len(self._tasks)
 
     def create_task(
         self,
@@ -406,11 +398,22 @@ class TaskGroup:
                 shutting down (a child failed or it was cancelled); ``coro`` is
                 closed first.
         """
+        if self._fast and context is None and type(coro) is _CoroutineType:
+            # The common case, inlined: an open asyncio group without a limit.
+            handle: AsyncioTaskHandle[T] = AsyncioTaskHandle(coro, self)
+            task = self._loop.create_task(_guard(handle, coro), name=name)  # type: ignore[union-attr]
+            handle._task = task
+            self._tasks.add(task)
+            task.add_done_callback(handle._on_done)
+            if self._handles is not None:
+                self._handles.append(handle)
+            if self._aborting:
+                _cancel_child(task)  # see _spawn
+            return handle
         check_coroutine(coro)
-        if self._trio is not None:
-            self._check_can_spawn(coro)
-            return self._trio.spawn(coro, name, context, acquired=False)
         self._check_can_spawn(coro)
+        if self._trio is not None:
+            return self._trio.spawn(coro, name, context, acquired=False, cancellable=True)
         return self._spawn(coro, name, context, acquired=False)
 
     def _spawn(
@@ -474,7 +477,10 @@ class TaskGroup:
                 :meth:`create_task`).
         """
         self._check_can_spawn(None)
-        return self.create_task(call_for_coroutine(fn, args), name=name)
+        coro = call_for_coroutine(fn, args)
+        if self._trio is not None:
+            return self._trio.spawn(coro, name, None, acquired=False, cancellable=False)
+        return self._spawn(coro, name, None, acquired=False)
 
     async def wait_create_task(
         self,
@@ -600,15 +606,18 @@ class TaskGroup:
 
     def _abort(self) -> None:
         self._aborting = True
+        self._fast = False
         for task in self._tasks:
             _cancel_child(task)
 
-    def _on_task_done(self, handle: AsyncioTaskHandle[Any], task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
+    def _wake_exit(self) -> None:
         fut = self._on_completed_fut
-        if fut is not None and not self._tasks and not fut.done():
+        if fut is not None and not fut.done():
             fut.set_result(True)
 
+    def _on_task_done(self, handle: AsyncioTaskHandle[Any], task: asyncio.Task[Any]) -> None:
+        # A child was cancelled or failed, or start() waits for it (the
+        # handle's done callback handled the rest).
         starting = self._starting.pop(task, None) if self._starting else None
         if task.cancelled():
             # A child cancelled before its first step (or while waiting for a
@@ -724,9 +733,14 @@ def _cancel_child(task: asyncio.Task[Any]) -> None:
         created = inspect.getcoroutinestate(coro) == inspect.CORO_CREATED
     else:  # run_in_context() on Python 3.10
         created = inspect.getgeneratorstate(coro) == inspect.GEN_CREATED  # type: ignore[arg-type]
-    if not created:
+    if created:
+        # Not started yet: cancelled now, its coroutine would never run at all,
+        # not even its ``finally`` blocks (python/cpython#116048). Its first
+        # step is already scheduled; cancelling it right after lets it run up to
+        # its first await and see the cancellation there, as in trio.
+        task.get_loop().call_soon(task.cancel)
+    else:
         task.cancel()
-    # else: not started yet; its guard cancels it when it starts, see _guard.
 
 
 def _is_base_error(exc: BaseException) -> bool:

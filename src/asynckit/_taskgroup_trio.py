@@ -44,7 +44,7 @@ def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
 
 def _default_name(fn: object) -> str:
     name = getattr(fn, "__qualname__", None)
-    return name if isinstance(name, str) else repr(fn)
+    return name if type(name) is str else repr(fn)
 
 
 class _StartStatus:
@@ -86,7 +86,7 @@ class TrioGroup:
         self._cancel_on_error = cancel_on_error
         self._handles = handles
         self._slots = trio.Semaphore(limit) if limit is not None else None
-        self._running: set[TrioTaskHandle[Any]] = set()
+        self._running = 0
         self._errors: list[BaseException] = []
         self._manager = trio.open_nursery(strict_exception_groups=True)
         self._nursery: trio.Nursery = None  # type: ignore[assignment]
@@ -104,16 +104,25 @@ class TrioGroup:
         context: contextvars.Context | None,
         *,
         acquired: bool,
+        cancellable: bool,
     ) -> TrioTaskHandle[Any]:
         handle: TrioTaskHandle[Any] = TrioTaskHandle(
-            name if name is not None else _default_name(coro), trio.CancelScope()
+            name if name is not None else _default_name(coro),
+            trio.CancelScope() if cancellable else None,
         )
         if context is not None:
             coro = run_in_context(coro, context)
-        self._running.add(handle)
+        self._running += 1
         if self._handles is not None:
             self._handles.append(handle)
-        self._nursery.start_soon(self._child, handle, coro, acquired, None, name=handle._name)
+        self._nursery.start_soon(
+            self._child_in_scope if cancellable else self._child,
+            handle,
+            coro,
+            acquired,
+            None,
+            name=handle._name,
+        )
         return handle
 
     async def wait_spawn(
@@ -137,22 +146,33 @@ class TrioGroup:
             if slots is not None:
                 slots.release()
             raise
-        return self.spawn(coro, name, context, acquired=slots is not None)
+        return self.spawn(coro, name, context, acquired=slots is not None, cancellable=True)
 
     async def start(self, fn: Callable[..., Any], args: tuple[Any, ...], name: str | None) -> Any:
         handle: TrioTaskHandle[Any] = TrioTaskHandle(
-            name if name is not None else _default_name(fn), trio.CancelScope()
+            name if name is not None else _default_name(fn), None
         )
 
         async def run_with_status(*, task_status: trio.TaskStatus[Any]) -> None:
             status = _StartStatus(task_status)
             coro = call_for_coroutine(fn, args, {"task_status": status})
-            self._running.add(handle)
+            self._running += 1
             await self._child(handle, coro, False, status)
 
         if self._handles is not None:
             self._handles.append(handle)
         return await self._nursery.start(run_with_status, name=handle._name)
+
+    async def _child_in_scope(
+        self,
+        handle: TrioTaskHandle[Any],
+        coro: Coroutine[Any, Any, Any],
+        acquired: bool,
+        status: _StartStatus | None,
+    ) -> None:
+        assert handle._scope is not None
+        with handle._scope:
+            await self._child(handle, coro, acquired, status)
 
     async def _child(
         self,
@@ -163,38 +183,37 @@ class TrioGroup:
     ) -> None:
         slots = self._slots
         try:
-            with handle._scope:
-                if slots is not None and not acquired:
-                    try:
-                        await slots.acquire()
-                    except BaseException:
-                        # Cancelled while waiting for a slot: never started.
-                        coro.close()
-                        raise
+            if slots is not None and not acquired:
                 try:
-                    value = await coro
-                except BaseException as exc:
-                    if _is_cancellation(exc):
-                        handle._finish(_CANCELLED)
-                        raise
-                    handle._finish(_FAILED, exc=exc)
-                    if (
-                        not self._cancel_on_error
-                        and isinstance(exc, Exception)
-                        and (status is None or status.is_started)
-                    ):
-                        self._errors.append(exc)
-                        return
-                    if status is None or status.is_started:
-                        self._owner._aborting = True
+                    await slots.acquire()
+                except BaseException:
+                    # Cancelled while waiting for a slot: never started.
+                    coro.close()
                     raise
-                else:
-                    handle._finish(_FINISHED, value)
-                finally:
-                    if slots is not None:
-                        slots.release()
+            try:
+                value = await coro
+            except BaseException as exc:
+                if _is_cancellation(exc):
+                    handle._finish(_CANCELLED)
+                    raise
+                handle._finish(_FAILED, exc=exc)
+                if (
+                    not self._cancel_on_error
+                    and isinstance(exc, Exception)
+                    and (status is None or status.is_started)
+                ):
+                    self._errors.append(exc)
+                    return
+                if status is None or status.is_started:
+                    self._owner._aborting = True
+                raise
+            else:
+                handle._finish(_FINISHED, value)
+            finally:
+                if slots is not None:
+                    slots.release()
         finally:
-            self._running.discard(handle)
+            self._running -= 1
             if not handle.done():
                 handle._finish(_CANCELLED)
             del handle, coro

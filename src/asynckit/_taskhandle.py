@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 
     class AsyncioGroup(Protocol):
         _aborting: bool
+        _tasks: set[asyncio.Task[Any]]
+        _on_completed_fut: asyncio.Future[bool] | None
+        _starting: dict[asyncio.Task[Any], asyncio.Future[Any]]
+
+        def _wake_exit(self) -> None: ...
 
         def _on_task_done(
             self, handle: AsyncioTaskHandle[Any], task: asyncio.Task[Any]
@@ -154,9 +159,19 @@ class AsyncioTaskHandle(TaskHandle[T_co]):
         self._holds_slot = False
 
     def _on_done(self, task: asyncio.Task[Any]) -> None:
-        group = self._group
-        if group is not None:
-            self._group = None
+        # The task's done callback; the common case (success) is handled here,
+        # everything else by the group.
+        group: AsyncioGroup = self._group  # type: ignore[assignment]
+        tasks = group._tasks
+        tasks.discard(task)
+        if not tasks and group._on_completed_fut is not None:
+            group._wake_exit()
+        if (
+            task.cancelled()
+            or self._base_exc is not None
+            or task.exception() is not None
+            or group._starting
+        ):
             group._on_task_done(self, task)
 
     @property
@@ -200,7 +215,7 @@ class TrioTaskHandle(TaskHandle[T_co]):
 
     __slots__ = ("_event", "_exc", "_name", "_scope", "_state_", "_value")
 
-    def __init__(self, name: str, scope: trio.CancelScope) -> None:
+    def __init__(self, name: str, scope: trio.CancelScope | None) -> None:
         self._name = name
         self._scope = scope
         self._state_ = _PENDING
@@ -251,6 +266,13 @@ class TrioTaskHandle(TaskHandle[T_co]):
         """Request the cancellation of this child only."""
         if self._state_ is not _PENDING:
             return False
+        if self._scope is None:
+            raise RuntimeError(
+                f"{self!r} cannot be cancelled on its own: on trio, children started "
+                "with start_soon() or start() run without a cancel scope of their own, "
+                "as in a trio nursery; cancel the group, or start the child with "
+                "create_task()"
+            )
         self._scope.cancel()
         return True
 

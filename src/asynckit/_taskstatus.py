@@ -51,16 +51,19 @@ def call_for_coroutine(
         TypeError: ``fn`` is a coroutine object (``coro()`` passed instead of
             ``coro``) or did not return a coroutine.
     """
-    passed: object = fn
-    if isinstance(passed, Coroutine):
-        passed.close()
-        raise TypeError(
-            f"expected an async function, got the coroutine object {passed!r}: "
-            "pass the function and its arguments, as in start_soon(fn, arg), "
-            "not start_soon(fn(arg))"
-        )
-    coro = fn(*args, **kwargs) if kwargs else fn(*args)
-    if not isinstance(coro, Coroutine):
+    try:
+        coro = fn(*args, **kwargs) if kwargs else fn(*args)
+    except TypeError:
+        passed: object = fn
+        if isinstance(passed, Coroutine):
+            passed.close()
+            raise TypeError(
+                f"expected an async function, got the coroutine object {passed!r}: "
+                "pass the function and its arguments, as in start_soon(fn, arg), "
+                "not start_soon(fn(arg))"
+            ) from None
+        raise
+    if type(coro) is not types.CoroutineType and not isinstance(coro, Coroutine):
         raise TypeError(
             f"expected {getattr(fn, '__qualname__', fn)!r} to be an async function, "
             f"but calling it returned {coro!r}, which is not a coroutine"
