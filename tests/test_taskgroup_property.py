@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 import anyio
 import pytest
@@ -46,7 +46,7 @@ class Group:
     limit: int | None
 
 
-Node = Union[Leaf, Group]
+Node = Leaf | Group
 
 
 @dataclass
