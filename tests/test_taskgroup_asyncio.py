@@ -292,3 +292,43 @@ async def test_child_failing_after_parent_finished_is_reported() -> None:
         loop.set_exception_handler(None)
     assert [type(c["exception"]) for c in contexts] == [Boom]
     assert "parent" in contexts[0]["message"]
+
+
+async def test_started_after_start_was_cancelled_is_ignored() -> None:
+    from anyio.abc import TaskStatus
+
+    async def stubborn(*, task_status: TaskStatus[None]) -> None:
+        try:
+            await asyncio.sleep(10)
+        finally:
+            task_status.started()
+
+    async with TaskGroup() as tg:
+        starter = asyncio.create_task(tg.start(stubborn))
+        await asyncio.sleep(0)
+        starter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await starter
+
+
+async def test_start_from_outside_while_group_is_cancelled() -> None:
+    # (On trio the child of start() does not belong to the group until it
+    # calls started(), so the group's cancellation does not reach it.)
+    from anyio.abc import TaskStatus
+
+    outcome: list[BaseException] = []
+
+    async def slow_start(*, task_status: TaskStatus[None]) -> None:
+        await asyncio.sleep(10)
+
+    async def starter(tg: TaskGroup) -> None:
+        try:
+            await tg.start(slow_start)
+        except RuntimeError as exc:
+            outcome.append(exc)
+
+    async with TaskGroup() as outside, TaskGroup(keep_results=False) as tg:
+        outside.create_task(starter(tg))
+        await asyncio.sleep(0)
+        tg.cancel()
+    assert len(outcome) == 1

@@ -13,7 +13,7 @@ import anyio
 import pytest
 
 from asynckit import TaskGroup
-from tests._taskgroup_helpers import Boom, hangs, is_closed, leaf_types, returns
+from tests._taskgroup_helpers import Boom, hangs, is_closed, leaf_types, raises, returns
 
 if TYPE_CHECKING:
     from anyio.abc import TaskStatus
@@ -343,3 +343,97 @@ async def test_wait_create_task_refused_when_group_shuts_down_meanwhile() -> Non
         await anyio.wait_all_tasks_blocked()
         tg.cancel()
     assert is_closed(coro)
+
+
+async def test_wait_create_task_refused_when_group_shuts_down_while_waiting() -> None:
+    # The producer runs outside the limited group, so only the group's refusal
+    # (not a cancellation) can stop it.
+    outcome: list[str] = []
+
+    async def producer(tg: TaskGroup, coro: Any) -> None:
+        try:
+            await tg.wait_create_task(coro)
+        except RuntimeError as exc:
+            outcome.append(str(exc))
+
+    coro = returns(1)
+    async with TaskGroup() as producers, TaskGroup(limit=1) as tg:
+        tg.create_task(hangs())
+        await anyio.wait_all_tasks_blocked()
+        producers.create_task(producer(tg, coro))
+        await anyio.wait_all_tasks_blocked()
+        tg.cancel()
+    assert len(outcome) == 1
+    assert "shutting down" in outcome[0] or "is finished" in outcome[0]
+    assert is_closed(coro)
+
+
+async def test_wait_create_task_child_cancelled_at_once_frees_its_slot() -> None:
+    async with TaskGroup(limit=1) as tg:
+        first = await tg.wait_create_task(returns(1))
+        first.cancel()
+        second = await tg.wait_create_task(returns(2))
+    assert first.cancelled()
+    assert second.result() == 2
+
+
+async def test_limited_child_keyboard_interrupt() -> None:
+    with pytest.raises(KeyboardInterrupt):
+        async with TaskGroup(limit=2) as tg:
+            tg.create_task(raises(KeyboardInterrupt()))
+            tg.create_task(hangs())
+
+
+async def test_start_soon_propagates_call_errors() -> None:
+    async def takes_one(x: int) -> int:
+        return x  # pragma: no cover
+
+    async with TaskGroup() as tg:
+        with pytest.raises(TypeError, match="positional argument"):
+            tg.start_soon(takes_one)  # type: ignore[call-arg]
+
+
+async def test_cancel_start_soon_child_on_trio_is_refused(anyio_backend_name: str) -> None:
+    async with TaskGroup() as tg:
+        handle = tg.start_soon(hangs)
+        await anyio.wait_all_tasks_blocked()
+        if anyio_backend_name == "trio":
+            with pytest.raises(RuntimeError, match="cannot be cancelled on its own"):
+                handle.cancel()
+            tg.cancel()
+        else:
+            assert handle.cancel()
+    assert handle.cancelled()
+
+
+async def test_handle_awaited_by_several_waiters() -> None:
+    release = anyio.Event()
+
+    async def slow() -> str:
+        await release.wait()
+        return "v"
+
+    got: list[str] = []
+
+    async def waiter(handle: Any) -> None:
+        got.append(await handle)
+
+    async with TaskGroup() as tg:
+        handle = tg.create_task(slow())
+        tg.create_task(waiter(handle))
+        tg.create_task(waiter(handle))
+        await anyio.wait_all_tasks_blocked()
+        release.set()
+    assert got == ["v", "v"]
+    assert await handle == "v"
+
+
+async def test_cancel_child_running_in_explicit_context() -> None:
+    import contextvars
+
+    ctx = contextvars.copy_context()
+    async with TaskGroup() as tg:
+        handle = tg.create_task(hangs(), context=ctx)
+        await anyio.wait_all_tasks_blocked()
+        handle.cancel()
+    assert handle.cancelled()

@@ -198,8 +198,7 @@ class TaskGroup:
             if self._cancel_on_enter:
                 self.cancel()
             return self
-        if self._loop is None:
-            self._loop = asyncio.get_running_loop()
+        self._loop = asyncio.get_running_loop()
         parent = asyncio.current_task(self._loop)
         if parent is None:
             raise RuntimeError(f"TaskGroup {self!r} cannot determine the parent task")
@@ -261,8 +260,7 @@ class TaskGroup:
         # waits here (or once, while the group's own cancellation is in flight).
         pending_cancellation_error: BaseException | None = None
         while self._tasks:
-            if self._on_completed_fut is None:
-                self._on_completed_fut = self._loop.create_future()
+            self._on_completed_fut = self._loop.create_future()
             try:
                 await self._on_completed_fut
             except asyncio.CancelledError as ex:
@@ -598,11 +596,12 @@ class TaskGroup:
             self._trio.cancel()
             return
         if not self._aborting:
+            # (A group that aborted because a child failed has already
+            # requested the cancellation of its parent task.)
             self._abort()
-            if self._parent_task is not None and not self._parent_cancel_requested:
-                self._parent_cancel_requested = True
-                assert self._parent_cancel is not None
-                self._parent_cancel.request()
+            self._parent_cancel_requested = True
+            assert self._parent_cancel is not None
+            self._parent_cancel.request()
 
     def _abort(self) -> None:
         self._aborting = True

@@ -256,6 +256,5 @@ class TrioGroup:
             raise BaseExceptionGroup(
                 "unhandled errors in a TaskGroup", [*rest.exceptions, *collected]
             ) from None
-        if isinstance(error, trio.Cancelled) and not collected:
-            raise error
-        raise BaseExceptionGroup("unhandled errors in a TaskGroup", [error, *collected]) from None
+        # With strict exception groups a nursery raises nothing but groups.
+        raise error  # pragma: no cover
