@@ -115,12 +115,17 @@ def test_anyio_taskgroup_trio(benchmark: Any) -> None:
 # ---------------------------------------------------------------- limit=100
 
 
+async def yielding_child() -> None:
+    # Suspends once, so that the producer fills every slot.
+    await asyncio.sleep(0)
+
+
 async def semaphore_taskgroup() -> None:
     semaphore = asyncio.Semaphore(100)
 
     async def limited() -> None:
         try:
-            await child()
+            await yielding_child()
         finally:
             semaphore.release()
 
@@ -133,7 +138,7 @@ async def semaphore_taskgroup() -> None:
 async def asynckit_limited(n: int = N) -> None:
     async with TaskGroup(limit=100, keep_results=False) as tg:
         for _ in range(n):
-            await tg.wait_create_task(child())
+            await tg.wait_create_task(yielding_child())
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio.TaskGroup needs 3.11")

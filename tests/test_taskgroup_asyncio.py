@@ -26,6 +26,8 @@ if sys.version_info < (3, 11):
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator
 
+    from anyio.abc import TaskStatus
+
 pytestmark = pytest.mark.parametrize("anyio_backend", ASYNCIO_BACKENDS)
 
 
@@ -295,8 +297,6 @@ async def test_child_failing_after_parent_finished_is_reported() -> None:
 
 
 async def test_started_after_start_was_cancelled_is_ignored() -> None:
-    from anyio.abc import TaskStatus
-
     async def stubborn(*, task_status: TaskStatus[None]) -> None:
         try:
             await asyncio.sleep(10)
@@ -314,8 +314,6 @@ async def test_started_after_start_was_cancelled_is_ignored() -> None:
 async def test_start_from_outside_while_group_is_cancelled() -> None:
     # (On trio the child of start() does not belong to the group until it
     # calls started(), so the group's cancellation does not reach it.)
-    from anyio.abc import TaskStatus
-
     outcome: list[BaseException] = []
 
     async def slow_start(*, task_status: TaskStatus[None]) -> None:

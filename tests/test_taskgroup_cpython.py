@@ -86,7 +86,10 @@ def _make_case(
             # tests call asyncio.get_event_loop(), so set it as the default does.
             runner = asyncio.Runner  # type: ignore[attr-defined,unused-ignore]
             self._asyncioRunner = runner(debug=True, loop_factory=loop_factory)
+
+        def _callTestMethod(self, method: Any) -> None:
             asyncio.set_event_loop(self._asyncioRunner.get_loop())
+            super()._callTestMethod(method)
 
         def _tearDownAsyncioRunner(self) -> None:
             super()._tearDownAsyncioRunner()

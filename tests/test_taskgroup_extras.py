@@ -390,7 +390,7 @@ async def test_start_soon_propagates_call_errors() -> None:
 
     async with TaskGroup() as tg:
         with pytest.raises(TypeError, match="positional argument"):
-            tg.start_soon(takes_one)  # type: ignore[call-arg]
+            tg.start_soon(takes_one)  # type: ignore[arg-type]
 
 
 async def test_cancel_start_soon_child_on_trio_is_refused(anyio_backend_name: str) -> None:
