@@ -141,6 +141,17 @@ async def asynckit_limited(n: int = N) -> None:
             await tg.wait_create_task(yielding_child())
 
 
+async def sleeping_child() -> None:
+    await asyncio.sleep(0.0005)
+
+
+async def asynckit_limited_sleepers(n: int) -> None:
+    # Children outlive the producer's turn, so all 100 slots stay busy.
+    async with TaskGroup(limit=100, keep_results=False) as tg:
+        for _ in range(n):
+            await tg.wait_create_task(sleeping_child())
+
+
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio.TaskGroup needs 3.11")
 def test_semaphore_taskgroup(benchmark: Any) -> None:
     bench_async(benchmark, semaphore_taskgroup, group="limit-100-asyncio", baseline=True)
@@ -157,7 +168,7 @@ def peak_memory(n: int) -> int:
     """Peak traced memory (bytes) while a producer adds ``n`` children, limit=100."""
     tracemalloc.start()
     try:
-        asyncio.run(asynckit_limited(n))
+        asyncio.run(asynckit_limited_sleepers(n))
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
