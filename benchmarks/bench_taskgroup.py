@@ -55,6 +55,12 @@ async def asynckit_taskgroup() -> None:
             tg.create_task(child())
 
 
+async def asynckit_taskgroup_no_results() -> None:
+    async with TaskGroup(keep_results=False) as tg:
+        for _ in range(N):
+            tg.create_task(child())
+
+
 async def asynckit_taskgroup_start_soon() -> None:
     async with TaskGroup() as tg:
         for _ in range(N):
@@ -74,6 +80,10 @@ def test_asyncio_taskgroup(benchmark: Any) -> None:
 
 def test_asynckit_taskgroup_asyncio(benchmark: Any) -> None:
     bench_async(benchmark, asynckit_taskgroup, group="spawn-join-10k-asyncio")
+
+
+def test_asynckit_taskgroup_asyncio_keep_results_false(benchmark: Any) -> None:
+    bench_async(benchmark, asynckit_taskgroup_no_results, group="spawn-join-10k-asyncio")
 
 
 def test_anyio_taskgroup_asyncio(benchmark: Any) -> None:

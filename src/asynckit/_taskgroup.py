@@ -378,18 +378,20 @@ class TaskGroup(AsyncioGroupMixin):
         future: asyncio.Future[Any] = self._loop.create_future()
         coro = call_for_coroutine(fn, args, {"task_status": AsyncioTaskStatus(future)})
         handle = self._spawn(coro, name, None, acquired=False)
+        task = handle._task
+        assert task is not None
         if not future.done():
-            self._starting[handle._task] = future
+            self._starting[task] = future
         try:
             return await future
         except asyncio.CancelledError:
             if future.cancelled():
                 # start() itself was cancelled: so is the child, and we wait for it.
                 handle.cancel()
-                await wait_uncancellable(handle._task)
+                await wait_uncancellable(task)
             raise
         finally:
-            self._starting.pop(handle._task, None)
+            self._starting.pop(task, None)
             del future
 
     # ------------------------------------------------------------------ cancelling

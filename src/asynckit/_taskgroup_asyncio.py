@@ -251,7 +251,9 @@ class AsyncioGroupMixin:
         if task.cancelled():
             # A child cancelled before its first step (or while waiting for a
             # slot) never ran its coroutine: close it, or it warns "never awaited".
-            handle._coro.close()
+            coro = handle._coro
+            assert coro is not None
+            coro.close()
             if handle._holds_slot:
                 # Cancelled before its first step, holding the slot that
                 # wait_create_task() acquired for it.

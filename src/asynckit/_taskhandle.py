@@ -141,20 +141,26 @@ class TaskHandle(Generic[T_co]):
         return f"<asynckit.TaskHandle {self.name!r} state={self._state()}>"
 
 
+_CANCELLED_VALUE: Any = object()
+
+
 class AsyncioTaskHandle(TaskHandle[T_co]):
-    """The asyncio handle: a thin view of the child's :class:`asyncio.Task`.
+    """The asyncio handle: a view of the child's :class:`asyncio.Task`, then its outcome.
 
     ``_base_exc`` holds a :exc:`KeyboardInterrupt` or :exc:`SystemExit` raised by the
     child: the group's guard catches it inside the task (so that it does not escape
     into the event loop, python/cpython#102572) and the task itself ends normally.
+    Once the child is done the handle keeps its outcome (``_value``, ``_base_exc``,
+    ``_name``) and drops the task and the coroutines, so that a group keeping the
+    handles of many children keeps little more than their results.
     """
 
-    __slots__ = ("_base_exc", "_coro", "_group", "_holds_slot", "_task")
+    __slots__ = ("_base_exc", "_coro", "_group", "_holds_slot", "_name", "_task", "_value")
 
     def __init__(self, coro: Coroutine[Any, Any, Any], group: AsyncioGroup) -> None:
-        self._coro = coro
+        self._coro: Coroutine[Any, Any, Any] | None = coro
         self._group: AsyncioGroup | None = group
-        self._task: asyncio.Task[Any] = None  # type: ignore[assignment]
+        self._task: asyncio.Task[Any] | None = None
         self._base_exc: BaseException | None = None
         self._holds_slot = False
 
@@ -166,48 +172,69 @@ class AsyncioTaskHandle(TaskHandle[T_co]):
         tasks.discard(task)
         if not tasks and group._on_completed_fut is not None:
             group._wake_exit()
-        if (
-            task.cancelled()
-            or self._base_exc is not None
-            or task.exception() is not None
-            or group._starting
-        ):
+        if task.cancelled():
             group._on_task_done(self, task)
+            self._value = _CANCELLED_VALUE
+        else:
+            exc = task.exception()
+            if exc is not None or self._base_exc is not None or group._starting:
+                group._on_task_done(self, task)
+            if self._base_exc is None:
+                self._base_exc = exc
+            self._value = task.result() if exc is None else None
+        self._name = task.get_name()
+        self._task = self._coro = self._group = None
 
     @property
     def name(self) -> str:
         """The child's name: the ``name=`` it was given, or a default one."""
-        return self._task.get_name()
+        task = self._task
+        return self._name if task is None else task.get_name()
 
     def done(self) -> bool:
         """Return whether the child has finished: returned, raised or was cancelled."""
-        return self._task.done()
+        task = self._task
+        return True if task is None else task.done()
 
     def cancelled(self) -> bool:
         """Return whether the child finished by being cancelled."""
-        return self._task.cancelled()
+        task = self._task
+        return self._value is _CANCELLED_VALUE if task is None else task.cancelled()
 
     def result(self) -> T_co:
         """Return the child's return value, without waiting."""
-        result: T_co = self._task.result()
+        task = self._task
+        if task is not None:
+            result: T_co = task.result()
+        elif self._value is _CANCELLED_VALUE:
+            raise asyncio.CancelledError
+        else:
+            result = self._value
         if self._base_exc is not None:
             raise self._base_exc
         return result
 
     def exception(self) -> BaseException | None:
         """Return the exception the child raised, without waiting."""
-        exc = self._task.exception()
+        task = self._task
+        if task is not None:
+            exc = task.exception()
+        elif self._value is _CANCELLED_VALUE:
+            raise asyncio.CancelledError
+        else:
+            exc = None
         return self._base_exc if self._base_exc is not None else exc
 
     def cancel(self, msg: str | None = None) -> bool:
         """Request the cancellation of this child only."""
-        return self._task.cancel(msg)
+        task = self._task
+        return False if task is None else task.cancel(msg)
 
     def __await__(self) -> Generator[Any, Any, T_co]:
-        result: T_co = yield from self._task.__await__()
-        if self._base_exc is not None:
-            raise self._base_exc
-        return result
+        task = self._task
+        if task is not None:
+            yield from task.__await__()
+        return self.result()
 
 
 class TrioTaskHandle(TaskHandle[T_co]):
