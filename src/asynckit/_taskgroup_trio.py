@@ -115,14 +115,14 @@ class TrioGroup:
         self._running += 1
         if self._handles is not None:
             self._handles.append(handle)
-        self._nursery.start_soon(
-            self._child_in_scope if cancellable else self._child,
-            handle,
-            coro,
-            acquired,
-            None,
-            name=handle._name,
-        )
+        if cancellable:
+            self._nursery.start_soon(
+                self._child_in_scope, handle, coro, acquired, None, name=handle._name
+            )
+        elif self._slots is None:
+            self._nursery.start_soon(self._child_plain, handle, coro, name=handle._name)
+        else:
+            self._nursery.start_soon(self._child, handle, coro, acquired, None, name=handle._name)
         return handle
 
     async def wait_spawn(
@@ -174,6 +174,21 @@ class TrioGroup:
         with handle._scope:
             await self._child(handle, coro, acquired, status)
 
+    async def _child_plain(
+        self, handle: TrioTaskHandle[Any], coro: Coroutine[Any, Any, Any]
+    ) -> None:
+        # The common case of _child, kept lean: no slot, no task status.
+        try:
+            value = await coro
+        except BaseException as exc:
+            if self._child_failed(handle, exc, None):
+                raise
+        else:
+            handle._finish(_FINISHED, value)
+        finally:
+            self._running -= 1
+            del handle, coro
+
     async def _child(
         self,
         handle: TrioTaskHandle[Any],
@@ -193,20 +208,8 @@ class TrioGroup:
             try:
                 value = await coro
             except BaseException as exc:
-                if _is_cancellation(exc):
-                    handle._finish(_CANCELLED)
+                if self._child_failed(handle, exc, status):
                     raise
-                handle._finish(_FAILED, exc=exc)
-                if (
-                    not self._cancel_on_error
-                    and isinstance(exc, Exception)
-                    and (status is None or status.is_started)
-                ):
-                    self._errors.append(exc)
-                    return
-                if status is None or status.is_started:
-                    self._owner._aborting = True
-                raise
             else:
                 handle._finish(_FINISHED, value)
             finally:
@@ -217,6 +220,22 @@ class TrioGroup:
             if not handle.done():
                 handle._finish(_CANCELLED)
             del handle, coro
+
+    def _child_failed(
+        self, handle: TrioTaskHandle[Any], exc: BaseException, status: _StartStatus | None
+    ) -> bool:
+        """Record a child's exception; return whether it propagates into the nursery."""
+        if _is_cancellation(exc):
+            handle._finish(_CANCELLED)
+            return True
+        handle._finish(_FAILED, exc=exc)
+        started = status is None or status.is_started
+        if not self._cancel_on_error and isinstance(exc, Exception) and started:
+            self._errors.append(exc)
+            return False
+        if started:
+            self._owner._aborting = True
+        return True
 
     async def exit(self, et: type[BaseException] | None, exc: BaseException | None) -> bool:
         if et is not None:
