@@ -11,6 +11,7 @@ group fixes on every version.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -330,3 +331,21 @@ async def test_start_from_outside_while_group_is_cancelled() -> None:
         await asyncio.sleep(0)
         tg.cancel()
     assert len(outcome) == 1
+
+
+async def test_wait_create_task_refused_after_its_checkpoint() -> None:
+    refused: list[bool] = []
+
+    async def producer(tg: TaskGroup) -> None:
+        coro = asyncio.sleep(0)
+        try:
+            await tg.wait_create_task(coro)
+        except RuntimeError:
+            refused.append(inspect.getcoroutinestate(coro) == inspect.CORO_CLOSED)
+
+    async with TaskGroup() as outer, TaskGroup() as tg:
+        tg.create_task(asyncio.sleep(10))
+        outer.create_task(producer(tg))
+        await asyncio.sleep(0)  # the producer reaches its checkpoint
+        tg.cancel()
+    assert refused == [True]

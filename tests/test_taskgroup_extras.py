@@ -437,3 +437,30 @@ async def test_cancel_child_running_in_explicit_context() -> None:
         await anyio.wait_all_tasks_blocked()
         handle.cancel()
     assert handle.cancelled()
+
+
+async def test_limit_applies_to_start_soon_and_start() -> None:
+    async def ready(*, task_status: TaskStatus[str]) -> None:
+        task_status.started("up")
+
+    async with TaskGroup(limit=1, keep_results=False) as tg:
+        first = tg.start_soon(returns, 1)
+        second = tg.start_soon(returns, 2)
+        assert await tg.start(ready) == "up"
+    assert (first.result(), second.result()) == (1, 2)
+
+
+async def test_child_in_explicit_context_created_just_before_shutdown_runs() -> None:
+    import contextvars
+
+    entered: list[str] = []
+
+    async def child() -> None:
+        entered.append("start")
+        await anyio.sleep_forever()
+
+    with pytest.raises(ExceptionGroup):
+        async with TaskGroup() as tg:
+            tg.create_task(child(), context=contextvars.copy_context())
+            raise Boom
+    assert entered == ["start"]
