@@ -335,17 +335,19 @@ async def test_start_from_outside_while_group_is_cancelled() -> None:
 
 async def test_wait_create_task_refused_after_its_checkpoint() -> None:
     refused: list[bool] = []
+    ready = asyncio.Event()
 
     async def producer(tg: TaskGroup) -> None:
         coro = asyncio.sleep(0)
+        ready.set()
         try:
-            await tg.wait_create_task(coro)
+            await tg.wait_create_task(coro)  # checkpoints, then finds tg cancelled
         except RuntimeError:
             refused.append(inspect.getcoroutinestate(coro) == inspect.CORO_CLOSED)
 
     async with TaskGroup() as outer, TaskGroup() as tg:
         tg.create_task(asyncio.sleep(10))
         outer.create_task(producer(tg))
-        await asyncio.sleep(0)  # the producer reaches its checkpoint
+        await ready.wait()
         tg.cancel()
     assert refused == [True]
