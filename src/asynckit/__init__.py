@@ -13,6 +13,8 @@ from asynckit._shield import shield as shield
 from asynckit._shielded import CancelShield as CancelShield
 from asynckit._shielded import shielded as shielded
 from asynckit._syncify import syncify as syncify
+from asynckit._taskgroup import TaskGroup as TaskGroup
+from asynckit._taskhandle import TaskHandle as TaskHandle
 from asynckit._timeout_scope import Timeout as Timeout
 from asynckit._timeouts import move_on_after as move_on_after
 from asynckit._timeouts import move_on_at as move_on_at
@@ -38,6 +40,8 @@ __all__: list[str] = [
     "LoopThreadClosedError",
     "LoopThreadFuture",
     "LoopThreadStatistics",
+    "TaskGroup",
+    "TaskHandle",
     "Timeout",
     "amap",
     "as_completed",

@@ -20,6 +20,9 @@ from asynckit._debug_demo import debug_section
 from asynckit._loopthread import LoopThread
 from asynckit._version import __version__
 
+if sys.version_info < (3, 11):
+    from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found,unused-ignore]
+
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
@@ -228,10 +231,46 @@ async def _executors() -> list[str]:
     return lines
 
 
+async def _taskgroup() -> list[str]:
+    from asynckit import TaskGroup
+
+    async def square(n: int) -> int:
+        await anyio.lowlevel.checkpoint()
+        return n * n
+
+    async def fail(n: int) -> None:
+        await anyio.lowlevel.checkpoint()
+        raise ValueError(f"job {n} failed")
+
+    lines: list[str] = []
+    async with TaskGroup(limit=4) as tg:
+        for n in range(10):
+            await tg.wait_create_task(square(n))
+    lines.append(f"limit=4, 10 children, results in creation order: {tg.results()}")
+
+    supervisor = TaskGroup(cancel_on_error=False)
+    try:
+        async with supervisor:
+            for n in range(6):
+                supervisor.start_soon(fail if n % 3 == 0 else square, n)
+    except BaseExceptionGroup as group:
+        lines.append(
+            f"supervisor mode: {len(group.exceptions)} errors collected, "
+            f"{sum(not h.exception() for h in supervisor.handles)} children succeeded"
+        )
+
+    async with TaskGroup() as tg:
+        sleeper = tg.create_task(anyio.sleep_forever())
+        tg.cancel()
+    lines.append(f"cancel(): the group exited quietly, child cancelled={sleeper.cancelled()}")
+    return lines
+
+
 SECTIONS: list[Section] = [
     Section("environment", "Environment", _environment),
     Section("gather", "Bounded gather, wait, as_completed and amap", _gather_and_map),
     Section("timeouts", "Timeouts, wait_for and shield", _timeouts),
+    Section("taskgroup", "Task groups", _taskgroup),
     Section("executors", "Executor bridges", _executors),
     Section("loopthread", "LoopThread: sync code calling an event loop thread", _loopthread_demo),
     Section("debug", "Debug tooling", debug_section),
