@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from asynckit._bounded import wait_finished
+
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 
@@ -339,21 +341,7 @@ class _AsyncioBackend(_Backend):
                     pass
 
     async def join(self, engine: Engine) -> None:
-        pending = {task for task in self.tasks if not task.done()}
-        cancelled: BaseException | None = None
-        while pending:
-            try:
-                await asyncio.wait(pending)
-            except asyncio.CancelledError as exc:
-                # Cancelled again while waiting (anyio's cancel scopes re-deliver
-                # the cancellation at every step): keep waiting, re-raise after.
-                cancelled = exc
-            pending = {fut for fut in pending if not fut.done()}
-        if cancelled is not None:
-            try:
-                raise cancelled
-            finally:
-                del cancelled
+        await wait_finished(self.tasks)
 
 
 class _TrioBackend(_Backend):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from typing import Any
 
 if sys.version_info >= (3, 11):  # pragma: no cover - depends on the interpreter
     from builtins import BaseExceptionGroup as BaseExceptionGroup
@@ -118,3 +119,28 @@ def is_trio_running() -> bool:
 def running_asyncio_loop() -> asyncio.AbstractEventLoop | None:
     """The running asyncio loop of this thread, or ``None`` (a cheap check)."""
     return asyncio._get_running_loop()
+
+
+async def wait_finished(futures: Iterable[asyncio.Future[Any]]) -> None:
+    """Wait until every future in *futures* is done, even through cancellation.
+
+    The children were just cancelled and must not be left pending, so a
+    cancellation of the caller while waiting does not stop the wait: it is
+    re-raised once every child has finished. (anyio's cancel scopes re-deliver
+    their cancellation at every checkpoint, so this wait can be cancelled many
+    times; the first cancellation is the one re-raised.)
+    """
+    pending = {fut for fut in futures if not fut.done()}
+    cancelled: BaseException | None = None
+    while pending:
+        try:
+            await asyncio.wait(pending)
+        except asyncio.CancelledError as exc:
+            if cancelled is None:
+                cancelled = exc
+        pending = {fut for fut in pending if not fut.done()}
+    if cancelled is not None:
+        try:
+            raise cancelled
+        finally:
+            del cancelled

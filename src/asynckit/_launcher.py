@@ -14,7 +14,7 @@ import functools
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from asynckit._bounded import close_coroutines
+from asynckit._bounded import close_coroutines, wait_finished
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Iterable
@@ -116,18 +116,4 @@ class Launcher:
         self.close_unstarted()
         for fut in self.futures:
             fut.cancel()
-        pending = {fut for fut in (*self.futures, *self._tasks.values()) if not fut.done()}
-        cancelled: asyncio.CancelledError | None = None
-        while pending:
-            try:
-                await asyncio.wait(pending)
-            except asyncio.CancelledError as exc:
-                # Cancelled again while waiting (anyio's cancel scopes re-deliver
-                # the cancellation at every step): keep waiting, re-raise after.
-                cancelled = exc
-            pending = {fut for fut in pending if not fut.done()}
-        if cancelled is not None:
-            try:
-                raise cancelled
-            finally:
-                del cancelled
+        await wait_finished((*self.futures, *self._tasks.values()))
