@@ -6,6 +6,8 @@ shown, not run.
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import os
 import re
 import subprocess
@@ -32,8 +34,22 @@ def examples() -> list[object]:
     return found
 
 
+def missing_modules(source: str) -> list[str]:
+    """Top-level modules the example imports that are not installed (optional extras)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return sorted(name for name in names if importlib.util.find_spec(name) is None)
+
+
 @pytest.mark.parametrize("source", examples())
 def test_example_runs(source: str, tmp_path: Path) -> None:
+    missing = missing_modules(source)
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)} (an optional extra)")
     script = tmp_path / "example.py"
     script.write_text(source, encoding="utf-8")
     env = {**os.environ, "PYTHONWARNINGS": "error", "PYTHONDEVMODE": "1"}
