@@ -202,14 +202,13 @@ def bench(session: nox.Session) -> None:
     out = ROOT / "benchmarks" / "results" / f"run-{session.python or 'default'}.json"
     session.run(
         "pytest",
-        "benchmarks",
-        "-p",
-        "pytest_benchmark",
+        "-o",
+        "python_files=bench_*.py",
         "--benchmark-only",
         "--benchmark-columns=median,iqr,rounds",
         "--benchmark-sort=name",
         f"--benchmark-json={out}",
         "-o",
         "timeout=1800",
-        *session.posargs,
+        *(session.posargs or ["benchmarks"]),
     )
