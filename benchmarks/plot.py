@@ -23,9 +23,8 @@ def ratios(data: dict[str, Any]) -> dict[str, dict[str, float]]:
         if base is None:
             continue
         result[group] = {
-            b["name"].split("[", 1)[0].removeprefix("test_"): b["stats"]["median"]
-            / base["stats"]["median"]
-            for b in benches
+            b["name"].removeprefix("test_"): b["stats"]["median"] / base["stats"]["median"]
+            for b in sorted(benches, key=lambda b: b["stats"]["median"])
         }
     return result
 
@@ -39,11 +38,25 @@ def main(argv: list[str]) -> int:
 
     source, target = Path(argv[0]), Path(argv[1])
     table = ratios(json.loads(source.read_text()))
-    rows = [(f"{group}: {name}", value) for group, c in table.items() for name, value in c.items()]
-    fig, ax = plt.subplots(figsize=(9, 0.32 * len(rows) + 1))
-    ax.barh([label for label, _ in rows], [value for _, value in rows], color="#3f51b5")
+    rows: list[tuple[str, float, str]] = []
+    for group, contenders in table.items():
+        for name, value in contenders.items():
+            ours = any(key in name for key in ("asynckit", "LoopThread", "scope", "watchdog"))
+            color = "#3f51b5" if ours else ("#222222" if value == 1.0 else "#b0b0b0")
+            rows.append((f"{group} | {name}", value, color))
+    fig, ax = plt.subplots(figsize=(11, 0.22 * len(rows) + 1.2))
+    # Bars grow from 1.0 (the baseline) to each ratio, left when faster, right when slower.
+    ax.barh(
+        [r[0] for r in rows],
+        [r[1] - 1.0 for r in rows],
+        left=1.0,
+        color=[r[2] for r in rows],
+    )
+    ax.set_xscale("log")
     ax.axvline(1.0, color="black", linewidth=0.8)
-    ax.set_xlabel("median time / baseline median (lower is better)")
+    ax.tick_params(axis="y", labelsize=7)
+    ax.set_xlabel("median time / baseline median (log scale; lower is better)")
+    ax.set_title("blue: asynckit; grey: other contenders; the baseline is 1.0", fontsize=9)
     ax.invert_yaxis()
     fig.tight_layout()
     target.parent.mkdir(parents=True, exist_ok=True)
