@@ -52,6 +52,15 @@ def open_fds() -> set[str]:
         return set()
 
 
-def thread_names() -> list[str]:
-    """The names of the live threads."""
-    return sorted(thread.name for thread in threading.enumerate())
+def live_threads() -> set[threading.Thread]:
+    """The live threads."""
+    return set(threading.enumerate())
+
+
+def threads_started_since(before: set[threading.Thread]) -> list[str]:
+    """The names of the threads alive now that were not alive in ``before``.
+
+    Threads that were alive before and have ended since (an idle worker of trio's
+    thread cache, say) are not a leak, so only new ones count.
+    """
+    return sorted(thread.name for thread in live_threads() - before)
