@@ -298,11 +298,13 @@ def test_a_thread_that_ends_meanwhile_is_not_a_leak() -> None:
     release.set()
     worker.join()
     assert threads_started_since(before) == []
-    newcomer = threading.Thread(target=release.wait, name="newcomer")
+    hold = threading.Event()
+    newcomer = threading.Thread(target=hold.wait, name="newcomer")
     newcomer.start()
     try:
         assert threads_started_since(before) == ["newcomer"]
     finally:
+        hold.set()
         newcomer.join()
 
 
