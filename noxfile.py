@@ -93,9 +93,14 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """``mypy --strict`` on the package, tests (including ``assert_type`` files) and tools."""
+    """``mypy --strict`` on the package, tests and tools; both mypy and pyright on the
+    ``assert_type`` files, for the oldest and the newest supported Python.
+    """
     session.install("-e", ".[test,lint,bench]", "nox")
     session.run("mypy")
+    assert_type_files = sorted(str(path) for path in Path("tests").glob("test_*typ*.py"))
+    for version in (PYTHONS[0], PYTHONS[-1]):
+        session.run("pyright", "--pythonversion", version, "--warnings", *assert_type_files)
 
 
 @nox.session
