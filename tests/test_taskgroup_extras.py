@@ -428,6 +428,28 @@ async def test_handle_awaited_by_several_waiters() -> None:
     assert await handle == "v"
 
 
+async def test_start_soon_handle_awaited_before_the_child_returns() -> None:
+    release = anyio.Event()
+
+    async def slow(value: str) -> str:
+        await release.wait()
+        return value
+
+    got: list[str] = []
+
+    async def waiter(handle: Any) -> None:
+        got.append(await handle)
+
+    async with TaskGroup() as tg:
+        handle = tg.start_soon(slow, "v")
+        tg.start_soon(waiter, handle)
+        await anyio.wait_all_tasks_blocked()
+        assert not handle.done()
+        release.set()
+    assert got == ["v"]
+    assert handle.result() == "v"
+
+
 async def test_cancel_child_running_in_explicit_context() -> None:
     import contextvars
 

@@ -264,7 +264,7 @@ class TaskGroup(AsyncioGroupMixin):
         check_coroutine(coro)
         self._check_can_spawn(coro)
         if self._trio is not None:
-            return self._trio.spawn(coro, name, context, acquired=False, cancellable=True)
+            return self._trio.spawn(coro, name, context, acquired=False)
         return self._spawn(coro, name, context, acquired=False)
 
     def start_soon(
@@ -290,10 +290,14 @@ class TaskGroup(AsyncioGroupMixin):
             RuntimeError: The group cannot take new children (see
                 :meth:`create_task`).
         """
+        trio_group = self._trio
+        if trio_group is not None and self._state is _State.OPEN and not self._aborting:
+            # The common case on trio, inlined: an open group.
+            return trio_group.spawn_soon(call_for_coroutine(fn, args), name)
         self._check_can_spawn(None)
         coro = call_for_coroutine(fn, args)
-        if self._trio is not None:
-            return self._trio.spawn(coro, name, None, acquired=False, cancellable=False)
+        if trio_group is not None:
+            return trio_group.spawn_soon(coro, name)
         return self._spawn(coro, name, None, acquired=False)
 
     async def wait_create_task(

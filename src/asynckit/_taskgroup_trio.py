@@ -11,6 +11,7 @@ slot limits and the supervisor mode.
 from __future__ import annotations
 
 import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 import trio
@@ -45,6 +46,9 @@ def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
 def _default_name(fn: object) -> str:
     name = getattr(fn, "__qualname__", None)
     return name if type(name) is str else repr(fn)
+
+
+_CoroutineType = types.CoroutineType
 
 
 class _StartStatus:
@@ -97,6 +101,20 @@ class TrioGroup:
     def cancel(self) -> None:
         self._nursery.cancel_scope.cancel()
 
+    def spawn_soon(self, coro: Coroutine[Any, Any, Any], name: str | None) -> TrioTaskHandle[Any]:
+        """`spawn` for ``start_soon``: no context, no cancel scope of its own."""
+        if name is None:
+            name = coro.__qualname__ if type(coro) is _CoroutineType else _default_name(coro)
+        handle: TrioTaskHandle[Any] = TrioTaskHandle(name, None)
+        self._running += 1
+        if self._handles is not None:
+            self._handles.append(handle)
+        if self._slots is None:
+            self._nursery.start_soon(self._child_plain, handle, coro, name=name)
+        else:
+            self._nursery.start_soon(self._child, handle, coro, False, None, name=name)
+        return handle
+
     def spawn(
         self,
         coro: Coroutine[Any, Any, Any],
@@ -104,25 +122,19 @@ class TrioGroup:
         context: contextvars.Context | None,
         *,
         acquired: bool,
-        cancellable: bool,
     ) -> TrioTaskHandle[Any]:
+        """Start a ``create_task`` child: in a cancel scope of its own, for its handle."""
         handle: TrioTaskHandle[Any] = TrioTaskHandle(
-            name if name is not None else _default_name(coro),
-            trio.CancelScope() if cancellable else None,
+            name if name is not None else _default_name(coro), trio.CancelScope()
         )
         if context is not None:
             coro = run_in_context(coro, context)
         self._running += 1
         if self._handles is not None:
             self._handles.append(handle)
-        if cancellable:
-            self._nursery.start_soon(
-                self._child_in_scope, handle, coro, acquired, None, name=handle._name
-            )
-        elif self._slots is None:
-            self._nursery.start_soon(self._child_plain, handle, coro, name=handle._name)
-        else:
-            self._nursery.start_soon(self._child, handle, coro, acquired, None, name=handle._name)
+        self._nursery.start_soon(
+            self._child_in_scope, handle, coro, acquired, None, name=handle._name
+        )
         return handle
 
     async def wait_spawn(
@@ -146,7 +158,7 @@ class TrioGroup:
             if slots is not None:
                 slots.release()
             raise
-        return self.spawn(coro, name, context, acquired=slots is not None, cancellable=True)
+        return self.spawn(coro, name, context, acquired=slots is not None)
 
     async def start(self, fn: Callable[..., Any], args: tuple[Any, ...], name: str | None) -> Any:
         handle: TrioTaskHandle[Any] = TrioTaskHandle(
@@ -184,7 +196,11 @@ class TrioGroup:
             if self._child_failed(handle, exc, None):
                 raise
         else:
-            handle._finish(_FINISHED, value)
+            # handle._finish(_FINISHED, value), inlined
+            handle._state_ = _FINISHED
+            handle._value = value
+            if handle._event is not None:
+                handle._event.set()
         finally:
             self._running -= 1
             del handle, coro
