@@ -115,7 +115,7 @@ class TaskGroup(AsyncioGroupMixin):
         self._parent_task: asyncio.Task[Any] | None = None
         self._parent_cancel: ParentCancellation | None = None
         self._parent_cancel_requested = False
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks: dict[asyncio.Task[Any], AsyncioTaskHandle[Any]] = {}
         self._errors: list[BaseException] | None = []
         self._base_error: BaseException | None = None
         self._on_completed_fut: asyncio.Future[bool] | None = None
@@ -167,6 +167,9 @@ class TaskGroup(AsyncioGroupMixin):
             raise RuntimeError(f"TaskGroup {self!r} cannot determine the parent task")
         self._parent_task = parent
         self._parent_cancel = ParentCancellation(parent)
+        # One bound method as every child's done callback, rather than one per
+        # child; dropped at exit (it refers back to the group).
+        self._child_done = self._on_child_done
         if self._limit is not None:
             self._slots = asyncio.Semaphore(self._limit)
         self._state = _State.OPEN
@@ -191,6 +194,8 @@ class TaskGroup(AsyncioGroupMixin):
             # Exceptions are heavy objects that can have reference cycles
             # (bad for the GC): keep none of them once the group has exited.
             self._state = _State.CLOSED
+            if self._trio is None and not self._tasks:
+                del self._child_done
             self._parent_task = None
             self._parent_cancel = None
             self._errors = None
@@ -254,8 +259,8 @@ class TaskGroup(AsyncioGroupMixin):
             handle: AsyncioTaskHandle[T] = AsyncioTaskHandle(coro, self)
             task = self._loop.create_task(guard(handle, coro), name=name)  # type: ignore[union-attr]
             handle._task = task
-            self._tasks.add(task)
-            task.add_done_callback(handle._on_done)
+            self._tasks[task] = handle
+            task.add_done_callback(self._child_done)
             if self._handles is not None:
                 self._handles.append(handle)
             if self._aborting:

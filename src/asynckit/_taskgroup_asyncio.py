@@ -21,7 +21,7 @@ if sys.version_info < (3, 11):  # pragma: no cover - exercised by the 3.10 test 
 
 if TYPE_CHECKING:
     import contextvars
-    from collections.abc import Coroutine
+    from collections.abc import Callable, Coroutine
 
 T = TypeVar("T")
 
@@ -78,7 +78,8 @@ class AsyncioGroupMixin:
     _parent_task: asyncio.Task[Any] | None
     _slots: asyncio.Semaphore | None
     _starting: dict[asyncio.Task[Any], asyncio.Future[Any]]
-    _tasks: set[asyncio.Task[Any]]
+    _tasks: dict[asyncio.Task[Any], AsyncioTaskHandle[Any]]
+    _child_done: Callable[[asyncio.Task[Any]], None]
 
     def _set_exiting(self) -> None:
         raise NotImplementedError
@@ -223,8 +224,8 @@ class AsyncioGroupMixin:
         # The done callback is always scheduled, even for a task that already
         # finished eagerly: run now, a failure would cancel the parent before it
         # joins the group (gh-128550).
-        self._tasks.add(task)
-        task.add_done_callback(handle._on_done)
+        self._tasks[task] = handle
+        task.add_done_callback(self._child_done)
         if self._handles is not None:
             self._handles.append(handle)
         if self._aborting:
@@ -238,6 +239,9 @@ class AsyncioGroupMixin:
         self._fast = False
         for task in self._tasks:
             cancel_child(task)
+
+    def _on_child_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.pop(task)._on_done(task)
 
     def _wake_exit(self) -> None:
         fut = self._on_completed_fut

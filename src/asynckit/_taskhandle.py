@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     class AsyncioGroup(Protocol):
         _aborting: bool
-        _tasks: set[asyncio.Task[Any]]
+        _tasks: dict[asyncio.Task[Any], AsyncioTaskHandle[Any]]
         _on_completed_fut: asyncio.Future[bool] | None
         _starting: dict[asyncio.Task[Any], asyncio.Future[Any]]
 
@@ -165,12 +165,11 @@ class AsyncioTaskHandle(TaskHandle[T_co]):
         self._holds_slot = False
 
     def _on_done(self, task: asyncio.Task[Any]) -> None:
-        # The task's done callback; the common case (success) is handled here,
-        # everything else by the group.
+        # Called by the group's done callback once it has removed the task from
+        # its children; the common case (success) is handled here, everything
+        # else by the group.
         group: AsyncioGroup = self._group  # type: ignore[assignment]
-        tasks = group._tasks
-        tasks.discard(task)
-        if not tasks and group._on_completed_fut is not None:
+        if not group._tasks and group._on_completed_fut is not None:
             group._wake_exit()
         if task.cancelled():
             group._on_task_done(self, task)
