@@ -244,19 +244,23 @@ async def test_queued_work_is_withdrawn(single: concurrent.futures.ThreadPoolExe
     assert ran == []
 
 
-@pytest.mark.parametrize("where", ["to_thread", "executor"])
+def _block(started: threading.Event, proceed: threading.Event) -> str:
+    started.set()
+    proceed.wait()
+    return "done"
+
+
+@pytest.mark.parametrize("where", ["to_thread", "executor", "to_thread(limiter=)"])
 async def test_limiter_token_held_until_the_thread_finishes(
     pool: concurrent.futures.ThreadPoolExecutor, where: str
 ) -> None:
     limiter = anyio.CapacityLimiter(1)
-    executor = None if where == "to_thread" else pool
-    limited = asynckit.asyncify(executor=executor, limiter=limiter)
-
-    @limited
-    def body(started: threading.Event, proceed: threading.Event) -> str:
-        started.set()
-        proceed.wait()
-        return "done"
+    body: Any
+    if where == "to_thread(limiter=)":
+        body = functools.partial(asynckit.to_thread, _block, limiter=limiter)
+    else:
+        executor = None if where == "to_thread" else pool
+        body = asynckit.asyncify(_block, executor=executor, limiter=limiter)
 
     started = threading.Event()
     proceed = threading.Event()
@@ -297,6 +301,47 @@ async def test_limiter_bounds_concurrency() -> None:
             tg.start_soon(work, i)
     assert running[0] == 0
     assert 1 <= running[1] <= 2
+
+
+async def test_to_thread_limiter_bounds_concurrency() -> None:
+    limiter = anyio.CapacityLimiter(1)
+    started = threading.Event()
+    proceed = threading.Event()
+    results: list[str] = []
+
+    async def call(fn: Any, *args: Any) -> None:
+        results.append(await asynckit.to_thread(fn, *args, limiter=limiter))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(call, _block, started, proceed)
+        await anyio.to_thread.run_sync(started.wait)
+        tg.start_soon(call, str, "second")
+        await anyio.wait_all_tasks_blocked()
+        # The second call waits for the token, not for a thread.
+        assert limiter.borrowed_tokens == 1
+        assert limiter.statistics().tasks_waiting == 1
+        assert results == []
+        proceed.set()
+    assert results == ["done", "second"]
+    assert limiter.borrowed_tokens == 0
+
+
+async def test_to_thread_limiter_none_and_keyword_arguments() -> None:
+    assert await asynckit.to_thread(add, 1, 2, limiter=None) == 3
+    assert await asynckit.to_thread(add, 1, 2, limiter=anyio.CapacityLimiter(1)) == 3
+    # fn's keyword arguments travel with a limiter through functools.partial.
+    partial = functools.partial(add, b=5)
+    assert await asynckit.to_thread(partial, 1, limiter=anyio.CapacityLimiter(1)) == 6
+
+
+async def test_to_thread_rejects_what_is_not_a_limiter() -> None:
+    def takes_a_limiter(limiter: int) -> int:
+        return limiter
+
+    with pytest.raises(TypeError, match=r"argument 'limiter' must be a capacity limiter.*partial"):
+        await asynckit.to_thread(takes_a_limiter, limiter=4)
+    # The way to pass fn a keyword of that name:
+    assert await asynckit.to_thread(functools.partial(takes_a_limiter, limiter=4)) == 4
 
 
 class _InlineExecutor(concurrent.futures.Executor):

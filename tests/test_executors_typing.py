@@ -35,6 +35,14 @@ async def test_arguments_are_checked_against_the_function() -> None:
     assert_type(await asynckit.to_process(add, 1, b=1), int)
 
 
+async def test_to_thread_limiter_keeps_the_positional_arguments_checked() -> None:
+    limiter = anyio.CapacityLimiter(1)
+    assert_type(await asynckit.to_thread(add, 1, 2, limiter=limiter), int)
+    assert_type(await asynckit.to_thread(add, 1, limiter=None), int)
+    with pytest.raises(TypeError):
+        await asynckit.to_thread(add, "1", limiter=limiter)  # type: ignore[arg-type]
+
+
 async def test_asyncify_keeps_the_signature_for_type_checkers() -> None:
     wrapped = asynckit.asyncify(add, limiter=anyio.CapacityLimiter(2))
     assert_type(await wrapped(1, b=2), int)

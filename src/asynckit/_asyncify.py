@@ -53,9 +53,10 @@ def asyncify(
     Use it as ``@asyncify`` or ``@asyncify(executor=..., limiter=...)``, or call it
     on an existing function: ``await asyncify(requests.get, limiter=lim)(url)``.
     Type checkers see the original parameters, so calls are checked as if the
-    function were called directly. This is also where the options of the
-    bridges live, since a ``ParamSpec``-typed ``fn, *args, **kwargs`` signature
-    cannot take keyword options of its own (PEP 612).
+    function were called directly, keyword arguments included: the options
+    live on the wrapper, not on each call (a ``ParamSpec``-typed
+    ``fn, *args, **kwargs`` signature cannot take keyword options of its own,
+    PEP 612; `to_thread` keeps ``limiter=`` through a second signature).
 
     Args:
         fn: The blocking function to wrap. Omit it to get a decorator.

@@ -25,17 +25,24 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import inspect
-from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
+import sys
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar, overload
 
 import sniffio
 
 from asynckit._thread_work import FAILED, AsyncioThreadWork, TrioNativeWork
+
+if sys.version_info >= (3, 11):
+    from typing import TypeVarTuple, Unpack
+else:
+    from typing_extensions import TypeVarTuple, Unpack
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 P = ParamSpec("P")
 T = TypeVar("T")
+PosArgsT = TypeVarTuple("PosArgsT")
 
 _CO_COROUTINE_FLAGS = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
 
@@ -64,6 +71,20 @@ def check_sync_callable(fn: object, api: str) -> None:
         f"{api}() runs blocking (synchronous) functions, but {fn!r} is an async "
         "function: await it directly instead, or, to run it on another event loop, "
         f"pass a synchronous wrapper such as {api}(asyncio.run, coro_fn())"
+    )
+
+
+def check_limiter(limiter: object, api: str) -> CapacityLimiterLike | None:
+    """Return ``limiter`` if it can bound threads (or is ``None``), else raise a clear error."""
+    if limiter is None or (
+        callable(getattr(limiter, "acquire_on_behalf_of", None))
+        and callable(getattr(limiter, "release_on_behalf_of", None))
+    ):
+        return limiter  # type: ignore[return-value]
+    raise TypeError(
+        f"{api}() argument 'limiter' must be a capacity limiter such as "
+        f"anyio.CapacityLimiter(4), got {limiter!r}; {api}() keeps the keyword 'limiter' "
+        f"for itself: to pass one to the function, use functools.partial(fn, limiter=...)"
     )
 
 
@@ -105,15 +126,42 @@ async def run_in_thread(
     return result
 
 
-async def to_thread(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+@overload
+async def to_thread(
+    fn: Callable[[Unpack[PosArgsT]], T],
+    /,
+    *args: Unpack[PosArgsT],
+    limiter: CapacityLimiterLike | None,
+) -> T: ...
+
+
+@overload
+async def to_thread(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
+
+
+# mypy cannot match a TypeVarTuple overload's arguments against ``*args: Any``
+# (it reports "does not accept all possible parameters of signature 1"); pyright can.
+async def to_thread(  # type: ignore[misc]
+    fn: Callable[..., T],
+    /,
+    *args: Any,
+    limiter: Any = None,
+    **kwargs: Any,
+) -> T:
     """Run a blocking function in a worker thread and await its result.
 
     A drop-in for `asyncio.to_thread` that also runs on trio: keyword arguments
     are passed through and context variables are copied into the thread. The
     function can call [`asynckit.from_thread.check_cancelled`][] to stop early
     when the caller is cancelled, and [`asynckit.from_thread.run`][] to run async
-    code back on the caller's loop. To bound how many threads run at once, use
-    [`asynckit.asyncify`][] with a ``limiter=``.
+    code back on the caller's loop.
+
+    ``limiter=`` (an `anyio.CapacityLimiter`, or trio's) bounds how many calls
+    run at once; a call holds its token until its thread has finished. It is
+    the one keyword ``to_thread`` keeps for itself: type checkers accept it with
+    positional arguments for ``fn`` only, so pass ``fn``'s keyword arguments
+    through `functools.partial` when you also give a limiter (and a keyword
+    argument of ``fn`` that happens to be called ``limiter`` the same way).
 
     On cancellation, work that has not started is withdrawn; running work is told
     through `from_thread.check_cancelled()` and waited for, so a cancelled call
@@ -125,6 +173,8 @@ async def to_thread(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) ->
     Args:
         fn: The blocking function to call.
         *args: Positional arguments for ``fn``.
+        limiter: A capacity limiter bounding how many calls run at once, or
+            ``None`` (the default) for no bound beyond the executor's threads.
         **kwargs: Keyword arguments for ``fn``.
 
     Returns:
@@ -132,19 +182,20 @@ async def to_thread(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) ->
 
     Raises:
         TypeError: If ``fn`` is an async function (or returns an awaitable) or is not
-            callable.
+            callable, or ``limiter`` is not a capacity limiter.
         Exception: Whatever ``fn`` raised.
 
     Example:
         ```pycon
         >>> await asynckit.to_thread(open("data.bin", "rb").read)
+        >>> await asynckit.to_thread(resize, image, 640, limiter=anyio.CapacityLimiter(4))
         ```
 
     .. versionadded:: 0.1.0
     """
     check_sync_callable(fn, "to_thread")
-    if running_trio():
-        return await run_in_thread(fn, args, kwargs, None)
+    if limiter is not None or running_trio():
+        return await run_in_thread(fn, args, kwargs, check_limiter(limiter, "to_thread"))
     # The common case inline: this is asyncio.to_thread's hot path.
     loop = asyncio.get_running_loop()
     work = AsyncioThreadWork(fn, args, kwargs, contextvars.copy_context(), loop)
