@@ -24,7 +24,12 @@ from asynckit._taskgroup_asyncio import (
 )
 from asynckit._taskgroup_cancel import ParentCancellation
 from asynckit._taskhandle import AsyncioTaskHandle, TaskHandle
-from asynckit._taskstatus import AsyncioTaskStatus, call_for_coroutine, check_coroutine
+from asynckit._taskstatus import (
+    AsyncioTaskStatus,
+    call_for_coroutine,
+    check_coroutine,
+    check_returned_coroutine,
+)
 
 if sys.version_info >= (3, 11):
     from typing import Self, TypeVarTuple, Unpack
@@ -39,6 +44,7 @@ if TYPE_CHECKING:
     from asynckit._taskgroup_trio import TrioGroup
 
 _CoroutineType = types.CoroutineType
+_FunctionType = types.FunctionType
 
 T = TypeVar("T")
 PosArgsT = TypeVarTuple("PosArgsT")
@@ -296,9 +302,17 @@ class TaskGroup(AsyncioGroupMixin):
                 :meth:`create_task`).
         """
         trio_group = self._trio
-        if trio_group is not None and self._state is _State.OPEN and not self._aborting:
-            # The common case on trio, inlined: an open group.
-            return trio_group.spawn_soon(call_for_coroutine(fn, args), name)
+        if (
+            trio_group is not None
+            and type(fn) is _FunctionType
+            and self._state is _State.OPEN
+            and not self._aborting
+        ):
+            # The common case on trio, inlined: an open group and an ``async def``.
+            coro = fn(*args)
+            if type(coro) is not _CoroutineType:
+                check_returned_coroutine(fn, coro)
+            return trio_group.spawn_soon(coro, name)
         self._check_can_spawn(None)
         coro = call_for_coroutine(fn, args)
         if trio_group is not None:

@@ -52,7 +52,7 @@ def call_for_coroutine(
             ``coro``) or did not return a coroutine.
     """
     try:
-        coro = fn(*args, **kwargs) if kwargs else fn(*args)
+        coro: Coroutine[Any, Any, Any] = fn(*args, **kwargs) if kwargs else fn(*args)
     except TypeError:
         passed: object = fn
         if isinstance(passed, Coroutine):
@@ -63,12 +63,18 @@ def call_for_coroutine(
                 "not start_soon(fn(arg))"
             ) from None
         raise
-    if type(coro) is not types.CoroutineType and not isinstance(coro, Coroutine):
+    if type(coro) is not types.CoroutineType:
+        check_returned_coroutine(fn, coro)
+    return coro
+
+
+def check_returned_coroutine(fn: object, returned: object) -> None:
+    """Raise a clear error unless ``returned``, what ``fn`` returned, is a coroutine."""
+    if not isinstance(returned, Coroutine):
         raise TypeError(
             f"expected {getattr(fn, '__qualname__', fn)!r} to be an async function, "
-            f"but calling it returned {coro!r}, which is not a coroutine"
+            f"but calling it returned {returned!r}, which is not a coroutine"
         )
-    return coro
 
 
 def check_coroutine(coro: object) -> None:
