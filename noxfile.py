@@ -217,3 +217,14 @@ def bench(session: nox.Session) -> None:
         "timeout=1800",
         *(session.posargs or ["benchmarks"]),
     )
+
+
+@nox.session(python=["3.11", "3.12"])
+def budgets(session: nox.Session) -> None:
+    """Every speed budget against its baseline, interleaved round by round.
+
+    Pass ``benchmarks.budgets`` arguments after ``--``, e.g. ``-- --only TaskGroup``.
+    """
+    session.install("-e", ".[test,bench]")
+    out = ROOT / "benchmarks" / "results" / f"budgets-{session.python}.json"
+    session.run("python", "-m", "benchmarks.budgets", f"--json={out}", *session.posargs)
