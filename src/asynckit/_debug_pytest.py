@@ -35,8 +35,9 @@ def parse_stack_depth(raw: str) -> int:
 
 def begin(item: pytest.Item, stack_depth: str) -> None:
     """Open the test's detector scope."""
-    scope = CollectingScope(mode="raise", stack_depth=parse_stack_depth(stack_depth))
-    tracker = _debug_tasks.TaskTracker()
+    depth = parse_stack_depth(stack_depth)
+    scope = CollectingScope(mode="raise", stack_depth=depth)
+    tracker = _debug_tasks.TaskTracker(depth)
     _debug_tasks.start(tracker)  # first: it may import uvloop, which the scope patches too
     scope.__enter__()
     item.stash[_SCOPE] = scope

@@ -272,3 +272,15 @@ def trim_stack(frames: Iterable[SourceLocation]) -> tuple[SourceLocation, ...]:
 def frames_from_origin(origin: Iterable[tuple[str, int, str]]) -> tuple[SourceLocation, ...]:
     """Convert a coroutine's ``cr_origin`` to locations, innermost first, trimmed."""
     return trim_stack(SourceLocation(filename, lineno, name) for filename, lineno, name in origin)
+
+
+def call_site(frames: Iterable[SourceLocation]) -> tuple[SourceLocation, ...]:
+    """Like :func:`trim_stack`, for a stack captured inside library code.
+
+    The frames of asyncio, anyio, threading, executors and asynckit itself are left
+    out from the innermost end too, so that the stack starts at the user's call.
+    """
+    found = list(frames)
+    library = (*_SKIPPED, _HERE + os.sep)
+    start = next((i for i, frame in enumerate(found) if not frame.filename.startswith(library)), 0)
+    return trim_stack(found[start:])

@@ -35,17 +35,18 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from asynckit._debug_hooks import describe_task, loop_classes, suspended_at
-from asynckit._debug_report import Finding
+from asynckit._debug_report import Finding, SourceLocation, call_site
 from asynckit._taskhandle import AsyncioTaskHandle
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from types import FrameType
 
 _ANYIO_DIR = os.path.dirname(anyio.__file__)
 # What a task group's done callback is bound to: asyncio's group, asynckit's handle.
 if sys.version_info >= (3, 11):
     _GROUP_OWNERS: tuple[type[Any], ...] = (AsyncioTaskHandle, asyncio.TaskGroup)
-else:
+else:  # pragma: no cover - Python 3.10
     _GROUP_OWNERS = (AsyncioTaskHandle,)
 _current: TaskTracker | None = None
 _patched: list[tuple[type[Any], str, Any]] = []
@@ -54,28 +55,43 @@ _patched: list[tuple[type[Any], str, Any]] = []
 class TaskTracker:
     """The asyncio tasks one test created, and what it left pending."""
 
-    def __init__(self) -> None:
+    def __init__(self, stack_depth: int = 8) -> None:
         self.findings: list[Finding] = []
         self.fixture_depth = 0
         """How many fixtures of a broader scope than the test are being set up."""
-        self._tasks: list[weakref.ref[asyncio.Task[Any]]] = []
+        self.stack_depth = stack_depth
+        self._tasks: list[tuple[weakref.ref[asyncio.Task[Any]], tuple[SourceLocation, ...]]] = []
         self._lock = threading.Lock()
 
-    def created(self, task: asyncio.Task[Any]) -> None:
-        """Record a task created while the test runs, unless a fixture or runner owns it."""
+    def created(self, task: asyncio.Task[Any], frame: FrameType | None) -> None:
+        """Record a task created (by the code running ``frame``) while the test runs.
+
+        Unless a broader fixture or the test runner owns it.
+        """
         if self.fixture_depth or task.done() or _is_runner_task(task):
             return
+        # The stack is captured here, not through ``cr_origin``: the creating thread
+        # may not track origins (a loop thread started before the test), and the
+        # line that created the task is what the report should show.
+        stack: list[SourceLocation] = []
+        # Extra frames, for those of asyncio and anyio before the user's.
+        while frame is not None and len(stack) < self.stack_depth + 16:
+            stack.append(
+                SourceLocation(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
+            )
+            frame = frame.f_back
+        created = call_site(stack)[: self.stack_depth]
         with self._lock:
-            self._tasks.append(weakref.ref(task))
+            self._tasks.append((weakref.ref(task), created))
 
     def runner_closing(self, loop: asyncio.AbstractEventLoop) -> None:
         """Report the tasks pending on ``loop``, whose runner is about to cancel them."""
-        for task in self._take_pending(loop):
-            self._report(task, "its event loop's runner cancelled it on closing")
+        for task, created in self._take_pending(loop):
+            self._report(task, created, "its event loop's runner cancelled it on closing")
 
     def finish(self) -> list[Finding]:
         """Report, and stop, the tasks still pending after the test's teardown."""
-        for task in self._take_pending(None):
+        for task, created in self._take_pending(None):
             loop = task.get_loop()
             # Reported once here: not again by asyncio (nor by a later test's
             # detector) if the task is destroyed while still pending.
@@ -88,27 +104,32 @@ class TaskTracker:
                     loop.call_soon_threadsafe(task.cancel)
                 else:
                     task.cancel()
-            self._report(task, note)
+            self._report(task, created, note)
         return self.findings
 
-    def _take_pending(self, loop: asyncio.AbstractEventLoop | None) -> list[asyncio.Task[Any]]:
+    def _take_pending(
+        self, loop: asyncio.AbstractEventLoop | None
+    ) -> list[tuple[asyncio.Task[Any], tuple[SourceLocation, ...]]]:
         """Stop tracking, and return, the pending tasks (of ``loop``, when given)."""
-        pending: list[asyncio.Task[Any]] = []
-        kept: list[weakref.ref[asyncio.Task[Any]]] = []
+        pending: list[tuple[asyncio.Task[Any], tuple[SourceLocation, ...]]] = []
+        kept: list[tuple[weakref.ref[asyncio.Task[Any]], tuple[SourceLocation, ...]]] = []
         with self._lock:
-            for ref in self._tasks:
+            for ref, created in self._tasks:
                 task = ref()
                 if task is None or task.done():
                     continue
                 if loop is not None and task.get_loop() is not loop:
-                    kept.append(ref)
+                    kept.append((ref, created))
                 elif not _cancel_requested(task) and not _in_task_group(task):
-                    pending.append(task)
+                    pending.append((task, created))
             self._tasks = kept
         return pending
 
-    def _report(self, task: asyncio.Task[Any], note: str) -> None:
-        name, coro, created = describe_task(task, getattr(task, "_source_traceback", None))
+    def _report(
+        self, task: asyncio.Task[Any], created: tuple[SourceLocation, ...], note: str
+    ) -> None:
+        name, coro, origin = describe_task(task, getattr(task, "_source_traceback", None))
+        created = created or origin
         where = suspended_at(coro)
         self.findings.append(
             Finding(
@@ -131,8 +152,15 @@ def _cancel_requested(task: asyncio.Task[Any]) -> bool:
         return False
     if sys.version_info >= (3, 11):
         return task.cancelling() > 0
-    # Python 3.10: the cancellation is either due at the next step, or already
-    # delivered to the future the task waits on.
+    return _cancel_delivered(task)  # pragma: no cover - Python 3.10
+
+
+def _cancel_delivered(task: asyncio.Task[Any]) -> bool:  # pragma: no cover - Python 3.10
+    """Whether ``task`` was cancelled, where there is no ``Task.cancelling()``.
+
+    A cancellation requested is either due at the task's next step, or
+    delivered to the future the task waits on.
+    """
     waiter = getattr(task, "_fut_waiter", None)
     return bool(getattr(task, "_must_cancel", False)) or (waiter is not None and waiter.cancelled())
 
@@ -186,7 +214,7 @@ def _wrap_create_task(original: Callable[..., Any]) -> Callable[..., Any]:
         task = original(self, coro, *args, **kwargs)
         tracker = _current
         if tracker is not None:
-            tracker.created(task)
+            tracker.created(task, sys._getframe(1))
         return task
 
     create_task.__wrapped__ = original  # type: ignore[attr-defined]
