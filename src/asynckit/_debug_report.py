@@ -73,11 +73,7 @@ class Finding:
 
     kind: FindingKind
     """``"never-awaited"``, ``"pending-task-destroyed"``, ``"exception-never-retrieved"``, or
-    ``"task-left-pending"`` (from the pytest plugin only).
-
-    .. versionchanged:: 0.1.0
-       Added ``"task-left-pending"``.
-    """
+    ``"task-left-pending"`` (from the pytest plugin only)."""
     name: str
     """The coroutine's qualified name, or the task's name and coroutine."""
     created_at: tuple[SourceLocation, ...] = ()
@@ -246,6 +242,7 @@ _TEST_RUNNERS = (
     f"{os.sep}_pytest{os.sep}",
     f"{os.sep}pluggy{os.sep}",
     f"{os.sep}pytest_asyncio{os.sep}",
+    os.path.join(f"{os.sep}backports", "asyncio", "runner") + os.sep,
     os.path.join(_ANYIO, "pytest_plugin.py"),
 )
 

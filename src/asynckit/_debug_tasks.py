@@ -49,7 +49,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     _GROUP_OWNERS = (AsyncioTaskHandle,)
 _current: TaskTracker | None = None
-_patched: list[tuple[type[Any], str, Any]] = []
+_patched: list[tuple[Any, str, Any]] = []
 
 
 class TaskTracker:
@@ -233,9 +233,20 @@ def _wrap_runner_close(original: Callable[..., Any]) -> Callable[..., Any]:
     return close
 
 
-def _patch(cls: type[Any], name: str, wrap: Callable[[Any], Any]) -> None:
-    _patched.append((cls, name, cls.__dict__.get(name)))
-    setattr(cls, name, wrap(getattr(cls, name)))
+def _wrap_cancel_all_tasks(original: Callable[..., Any]) -> Callable[..., Any]:  # pragma: no cover
+    def _cancel_all_tasks(loop: asyncio.AbstractEventLoop) -> Any:
+        tracker = _current
+        if tracker is not None:
+            tracker.runner_closing(loop)
+        return original(loop)
+
+    _cancel_all_tasks.__wrapped__ = original  # type: ignore[attr-defined]
+    return _cancel_all_tasks
+
+
+def _patch(owner: Any, name: str, wrap: Callable[[Any], Any]) -> None:
+    _patched.append((owner, name, owner.__dict__.get(name)))
+    setattr(owner, name, wrap(getattr(owner, name)))
 
 
 def current() -> TaskTracker | None:
@@ -256,6 +267,11 @@ def start(tracker: TaskTracker) -> None:
         _patch(cls, "create_task", _wrap_create_task)
     for cls in _runner_classes():
         _patch(cls, "close", _wrap_runner_close)
+    if sys.version_info < (3, 11):
+        # Python 3.10's asyncio.run() has no Runner: it cancels through this function.
+        import asyncio.runners
+
+        _patch(asyncio.runners, "_cancel_all_tasks", _wrap_cancel_all_tasks)
     _current = tracker
 
 
