@@ -204,3 +204,14 @@ def test_package_dirs_of_missing_packages() -> None:
     assert _package_dirs("asynckit_no_such_package") == ()
     (anyio_dir,) = _package_dirs("anyio")
     assert anyio_dir.rstrip("/\\").endswith("anyio")
+
+
+def test_finished_tasks_are_forgotten(tracker: _debug_tasks.TaskTracker) -> None:
+    async def main() -> None:
+        for _ in range(3):
+            await asyncio.gather(*(asyncio.create_task(asyncio.sleep(0)) for _ in range(600)))
+
+    with Runner() as runner:
+        runner.run(main())
+    assert len(tracker._tasks) < 1800
+    assert tracker.finish() == []

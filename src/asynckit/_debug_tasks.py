@@ -50,6 +50,7 @@ else:  # pragma: no cover - Python 3.10
     _GROUP_OWNERS = (AsyncioTaskHandle,)
 _current: TaskTracker | None = None
 _patched: list[tuple[Any, str, Any]] = []
+_Stack = tuple[tuple[str, int, str], ...]
 
 
 class TaskTracker:
@@ -60,7 +61,8 @@ class TaskTracker:
         self.fixture_depth = 0
         """How many fixtures of a broader scope than the test are being set up."""
         self.stack_depth = stack_depth
-        self._tasks: list[tuple[weakref.ref[asyncio.Task[Any]], tuple[SourceLocation, ...]]] = []
+        self._tasks: list[tuple[weakref.ref[asyncio.Task[Any]], _Stack]] = []
+        self._compact_at = 1024
         self._lock = threading.Lock()
 
     def created(self, task: asyncio.Task[Any], frame: FrameType | None) -> None:
@@ -70,19 +72,19 @@ class TaskTracker:
         """
         if self.fixture_depth or task.done() or _is_runner_task(task):
             return
-        # The stack is captured here, not through ``cr_origin``: the creating thread
-        # may not track origins (a loop thread started before the test), and the
-        # line that created the task is what the report should show.
-        stack: list[SourceLocation] = []
-        # Extra frames, for those of asyncio and anyio before the user's.
-        while frame is not None and len(stack) < self.stack_depth + 16:
-            stack.append(
-                SourceLocation(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
-            )
-            frame = frame.f_back
-        created = call_site(stack)[: self.stack_depth]
+        # Where the coroutine was made (``cr_origin``, recorded by CPython while the
+        # detector scope is active) is nearly always where the task was; a thread
+        # that does not record origins (a loop thread started before the test) gets
+        # its stack walked here. Raw, with extra frames for asyncio's and anyio's
+        # before the user's: only a task reported gets its stack trimmed.
+        origin = getattr(getattr(task, "_coro", None), "cr_origin", None)
+        stack: _Stack = origin or _walk(frame, self.stack_depth + 16)
         with self._lock:
-            self._tasks.append((weakref.ref(task), created))
+            self._tasks.append((weakref.ref(task), stack))
+            if len(self._tasks) >= self._compact_at:
+                # A test may create many tasks: forget those already finished.
+                self._tasks = [(r, s) for r, s in self._tasks if (t := r()) and not t.done()]
+                self._compact_at = max(1024, 2 * len(self._tasks))
 
     def runner_closing(self, loop: asyncio.AbstractEventLoop) -> None:
         """Report the tasks pending on ``loop``, whose runner is about to cancel them."""
@@ -109,10 +111,10 @@ class TaskTracker:
 
     def _take_pending(
         self, loop: asyncio.AbstractEventLoop | None
-    ) -> list[tuple[asyncio.Task[Any], tuple[SourceLocation, ...]]]:
+    ) -> list[tuple[asyncio.Task[Any], _Stack]]:
         """Stop tracking, and return, the pending tasks (of ``loop``, when given)."""
-        pending: list[tuple[asyncio.Task[Any], tuple[SourceLocation, ...]]] = []
-        kept: list[tuple[weakref.ref[asyncio.Task[Any]], tuple[SourceLocation, ...]]] = []
+        pending: list[tuple[asyncio.Task[Any], _Stack]] = []
+        kept: list[tuple[weakref.ref[asyncio.Task[Any]], _Stack]] = []
         with self._lock:
             for ref, created in self._tasks:
                 task = ref()
@@ -125,10 +127,9 @@ class TaskTracker:
             self._tasks = kept
         return pending
 
-    def _report(
-        self, task: asyncio.Task[Any], created: tuple[SourceLocation, ...], note: str
-    ) -> None:
+    def _report(self, task: asyncio.Task[Any], stack: _Stack, note: str) -> None:
         name, coro, origin = describe_task(task, getattr(task, "_source_traceback", None))
+        created = call_site(SourceLocation(*frame) for frame in stack)[: self.stack_depth]
         created = created or origin
         where = suspended_at(coro)
         self.findings.append(
@@ -140,6 +141,16 @@ class TaskTracker:
                 thread=threading.current_thread().name,
             )
         )
+
+
+def _walk(frame: FrameType | None, limit: int) -> _Stack:
+    """The stack from ``frame`` outwards, as ``cr_origin`` gives it, at most ``limit`` deep."""
+    stack: list[tuple[str, int, str]] = []
+    while frame is not None and len(stack) < limit:
+        code = frame.f_code
+        stack.append((code.co_filename, frame.f_lineno, code.co_name))
+        frame = frame.f_back
+    return tuple(stack)
 
 
 def _cancel_requested(task: asyncio.Task[Any]) -> bool:
