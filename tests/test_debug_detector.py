@@ -429,7 +429,7 @@ def test_loop_classes_without_uvloop(monkeypatch: pytest.MonkeyPatch) -> None:
     from asynckit import _debug_hooks
 
     monkeypatch.setitem(sys.modules, "uvloop", None)
-    assert _debug_hooks._loop_classes() == [asyncio.BaseEventLoop]
+    assert _debug_hooks.loop_classes() == [asyncio.BaseEventLoop]
 
 
 def test_report_without_source_lines() -> None:

@@ -84,8 +84,9 @@ def anyio_backend():
 QUIET = ["-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:benchmark"]
 
 
-def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_subprocess(*QUIET, *args)
+def run(pytester: pytest.Pytester, *args: str, asyncio: bool = False) -> pytest.RunResult:
+    """Run pytest on the files made; pytest-asyncio only when ``asyncio`` says so."""
+    return pytester.runpytest_subprocess(*QUIET, *([] if asyncio else ["-p", "no:asyncio"]), *args)
 
 
 def test_enabled_by_ini_blames_the_right_tests(pytester: pytest.Pytester) -> None:
@@ -154,38 +155,317 @@ def test_bad_stack_depth(pytester: pytest.Pytester) -> None:
     )
 
 
-@pytest.mark.skipif(
+needs_pytest_asyncio = pytest.mark.skipif(
     importlib.util.find_spec("pytest_asyncio") is None, reason="pytest-asyncio is not installed"
 )
+
+PYTEST_ASYNCIO_TESTS = """
+import asyncio
+import contextlib
+
+import pytest
+import pytest_asyncio
+
+
+async def work():
+    return 1
+
+
+async def serve(started):
+    started.set()
+    await asyncio.Event().wait()
+
+
+@pytest.mark.asyncio
+async def test_unawaited():
+    work()
+
+
+@pytest.mark.asyncio
+async def test_leaks_task():
+    asyncio.create_task(serve(asyncio.Event()))
+    await asyncio.sleep(0)
+
+
+@pytest.mark.asyncio
+async def test_after_leak():
+    await work()
+
+
+@pytest_asyncio.fixture
+async def worker():
+    started = asyncio.Event()
+    task = asyncio.create_task(serve(started))
+    await started.wait()
+    yield task
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+@pytest_asyncio.fixture
+async def unawaited_cancel():
+    task = asyncio.create_task(serve(asyncio.Event()))
+    yield task
+    task.cancel()
+
+
+@pytest.mark.asyncio
+async def test_fixtures_clean_up(worker, unawaited_cancel):
+    await asyncio.sleep(0)
+    assert not worker.done()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def server():
+    started = asyncio.Event()
+    task = asyncio.create_task(serve(started))
+    await started.wait()
+    yield task
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_server(server):
+    assert not server.done()
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_leaks_into_module_loop(server):
+    global LEAKED
+    LEAKED = asyncio.create_task(serve(asyncio.Event()), name="leaked")
+    await asyncio.sleep(0)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_after_module_leak(server):
+    await asyncio.sleep(0)
+    assert LEAKED.cancelled()
+    assert not server.done()
+
+
+def test_asyncio_run():
+    async def main():
+        asyncio.create_task(serve(asyncio.Event()))
+        await asyncio.sleep(0)
+
+    asyncio.run(main())
+
+
+def test_sync():
+    pass
+"""
+
+
+def line_of(source: str, text: str) -> int:
+    """The 1-based line of ``source`` (as pytester writes it) that is, or holds, ``text``."""
+    lines = source.lstrip("\n").splitlines()
+    if text in lines:
+        return lines.index(text) + 1
+    return next(i for i, line in enumerate(lines, 1) if text in line)
+
+
+def errored(result: pytest.RunResult) -> set[str]:
+    """The names of the tests that errored (at teardown), from the ``-rA`` summary."""
+    return {
+        line.split("::", 1)[1].split(" ", 1)[0]
+        for line in result.stdout.lines
+        if line.startswith("ERROR ") and "::" in line
+    }
+
+
+@needs_pytest_asyncio
 def test_with_pytest_asyncio(pytester: pytest.Pytester) -> None:
     pytester.makeini(
         "[pytest]\n"
         "asynckit_detect_unawaited = true\n"
         "asyncio_default_fixture_loop_scope = function\n"
     )
-    pytester.makepyfile(
-        test_pa="""
-        import asyncio
-        import pytest
+    pytester.makepyfile(test_pa=PYTEST_ASYNCIO_TESTS)
+    result = run(pytester, "-p", "no:anyio", "-W", "error", "-rA", asyncio=True)
+    result.assert_outcomes(passed=9, errors=4)
+    assert errored(result) == {
+        "test_unawaited",
+        "test_leaks_task",
+        "test_leaks_into_module_loop",
+        "test_asyncio_run",
+    }
+    out = result.stdout.str()
+    assert f"created at test_pa.py:{line_of(PYTEST_ASYNCIO_TESTS, '    work()')}" in out
+    # A loop of the test's own: its runner cancels the task when the test ends.
+    leak = line_of(PYTEST_ASYNCIO_TESTS, "    asyncio.create_task(serve(asyncio.Event()))")
+    assert f"created at test_pa.py:{leak} in test_leaks_task" in out
+    assert "its event loop's runner cancelled it on closing" in out
+    # The module's loop, kept for the next test: the plugin cancels the task.
+    kept = line_of(PYTEST_ASYNCIO_TESTS, 'name="leaked"')
+    assert "task 'leaked (serve)' was left pending by the test" in out
+    assert f"created at test_pa.py:{kept} in test_leaks_into_module_loop" in out
+    assert "cancelled; it finishes the next time its event loop runs" in out
+    # asyncio.run() in a sync test: the creating line, then the test's.
+    assert f"called from test_pa.py:{line_of(PYTEST_ASYNCIO_TESTS, 'asyncio.run(main())')}" in out
 
-        async def work():
-            return 1
 
-        @pytest.mark.asyncio
-        async def test_leak():
-            work()
+ANYIO_TESTS = """
+import asyncio
+import contextlib
 
-        @pytest.mark.asyncio
-        async def test_clean():
-            await work()
-        """
-    )
-    result = run(pytester, "-p", "no:anyio")
-    result.assert_outcomes(passed=2, errors=1)
-    assert "in test_leak" in result.stdout.str()
+import anyio
+import pytest
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(scope="module")
+def anyio_backend():
+    return BACKEND
+
+
+async def work():
+    return 1
+
+
+async def serve(started):
+    started.set()
+    await anyio.sleep_forever()
+"""
+
+# Before any module-scoped async fixture keeps anyio's runner open.
+ANYIO_ASYNCIO_FIRST = """
+
+async def test_leaks_task():
+    asyncio.create_task(serve(anyio.Event()))
+    await asyncio.sleep(0)
+
+
+async def test_after_leak():
+    await work()
+"""
+
+ANYIO_COMMON = """
+
+async def test_unawaited():
+    work()
+
+
+@pytest.fixture(scope="module")
+async def group():
+    async with anyio.create_task_group() as tg:
+        started = anyio.Event()
+        tg.start_soon(serve, started)
+        await started.wait()
+        yield tg
+        tg.cancel_scope.cancel()
+
+
+async def test_starts_task_in_module_group(group):
+    started = anyio.Event()
+    group.start_soon(serve, started)
+    await started.wait()
+
+
+@pytest.fixture
+async def scoped_group():
+    async with anyio.create_task_group() as tg:
+        yield tg
+        tg.cancel_scope.cancel()
+
+
+async def test_function_group(group, scoped_group):
+    scoped_group.start_soon(serve, anyio.Event())
+    await anyio.sleep(0)
+
+
+async def test_after(group):
+    await work()
+"""
+
+ANYIO_ASYNCIO_KEPT = """
+
+@pytest.fixture(scope="module")
+async def server():
+    started = anyio.Event()
+    task = asyncio.create_task(serve(started))
+    await started.wait()
+    yield task
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def test_server(server):
+    assert not server.done()
+
+
+async def test_leaks_while_runner_kept(server):
+    global LEAKED
+    LEAKED = asyncio.create_task(serve(anyio.Event()), name="leaked")
+    await asyncio.sleep(0)
+
+
+async def test_after_kept_leak(server):
+    await asyncio.sleep(0)
+    assert LEAKED.cancelled()
+    assert not server.done()
+"""
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        pytest.param('"asyncio"', id="asyncio"),
+        pytest.param(
+            '("asyncio", {"use_uvloop": True})',
+            id="asyncio+uvloop",
+            marks=pytest.mark.skipif(
+                importlib.util.find_spec("uvloop") is None, reason="uvloop is not installed"
+            ),
+        ),
+    ],
+)
+def test_with_anyio_on_asyncio(pytester: pytest.Pytester, backend: str) -> None:
+    pytester.makeini("[pytest]\nasynckit_detect_unawaited = true\n")
+    source = ANYIO_TESTS.replace("BACKEND", backend)
+    source += ANYIO_ASYNCIO_FIRST + ANYIO_COMMON + ANYIO_ASYNCIO_KEPT
+    pytester.makepyfile(test_any=source)
+    result = run(pytester, "-W", "error", "-rA")
+    result.assert_outcomes(passed=9, errors=3)
+    assert errored(result) == {"test_unawaited", "test_leaks_task", "test_leaks_while_runner_kept"}
+    out = result.stdout.str()
+    # No async fixture: anyio closes its runner as the test ends, and cancels the task.
+    leak = line_of(source, "    asyncio.create_task(serve(anyio.Event()))")
+    assert f"created at test_any.py:{leak} in test_leaks_task" in out
+    assert "its event loop's runner cancelled it on closing" in out
+    # A module-scoped async fixture keeps the runner: the plugin cancels the task.
+    kept = line_of(source, 'name="leaked"')
+    assert f"created at test_any.py:{kept} in test_leaks_while_runner_kept" in out
+    assert "cancelled; it finishes the next time its event loop runs" in out
+    # The stack stops at the test: none of the runners' frames.
+    assert "anyio" not in out.split("ERRORS")[1].split("PASSES")[0].replace("anyio.", "")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("trio") is None, reason="trio is not installed")
+def test_with_anyio_on_trio(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nasynckit_detect_unawaited = true\n")
+    source = ANYIO_TESTS.replace("BACKEND", '"trio"') + ANYIO_COMMON
+    pytester.makepyfile(test_any=source)
+    result = run(pytester, "-W", "error", "-rA")
+    result.assert_outcomes(passed=4, errors=1)
+    assert errored(result) == {"test_unawaited"}
+    out = result.stdout.str()
+    assert f"created at test_any.py:{line_of(source, '    work()')} in test_unawaited" in out
+    assert "called from" not in out  # trio's run loop is not the test's business
 
 
 # ------------------------------------------------------- in-process, without a run
+
+
+def get_item(pytester: pytest.Pytester) -> pytest.Item:
+    """A test item of an in-process run (without pytest-asyncio, which would warn)."""
+    module = pytester.getmodulecol("def test_func():\n    pass\n", ("-p", "no:asyncio"))
+    (item,) = pytester.genitems([module])
+    return item
 
 
 def test_begin_and_end_in_process(pytester: pytest.Pytester) -> None:
@@ -193,7 +473,7 @@ def test_begin_and_end_in_process(pytester: pytest.Pytester) -> None:
     from asynckit.debug import UnawaitedCoroutineError
     from tests._debug_helpers import leak
 
-    item = pytester.getitem("def test_func():\n    pass\n")
+    item = get_item(pytester)
     end(item, failing=False)  # no scope: nothing to do
     begin(item, "4")
     end(item, failing=False)  # nothing leaked
@@ -213,6 +493,6 @@ def test_begin_and_end_in_process(pytester: pytest.Pytester) -> None:
 def test_bad_stack_depth_in_process(pytester: pytest.Pytester, raw: str) -> None:
     from asynckit._debug_pytest import begin
 
-    item = pytester.getitem("def test_func():\n    pass\n")
+    item = get_item(pytester)
     with pytest.raises(pytest.UsageError, match="asynckit_stack_depth must be a positive"):
         begin(item, raw)

@@ -105,6 +105,25 @@ def task_finding(context: dict[str, Any]) -> Finding | None:
         kind = "exception-never-retrieved"
     else:
         return None
+    name, coro, created = describe_task(future, context.get("source_traceback"))
+    if kind == "exception-never-retrieved":
+        exc = context.get("exception")
+        detail = f"{type(exc).__name__}: {exc}"
+    else:
+        detail = suspended_at(coro)
+    return Finding(
+        kind=kind,
+        name=name,
+        created_at=created,
+        detail=detail,
+        thread=threading.current_thread().name,
+    )
+
+
+def describe_task(
+    future: Any, source_traceback: Any = None
+) -> tuple[str, Any, tuple[SourceLocation, ...]]:
+    """A task's (or future's) name, coroutine and creation site, for a finding."""
     # The ``_coro`` attribute, not ``get_coro()``: on 3.12.1 ``get_coro()`` of a task
     # that completed eagerly crashes the interpreter; ``_coro`` is None then.
     # Such a task may also have dropped its name (3.13 then reports "None").
@@ -115,31 +134,24 @@ def task_finding(context: dict[str, Any]) -> Finding | None:
     if coro is not None:
         name = f"{name} ({getattr(coro, '__qualname__', coro)!s})"
     created: tuple[SourceLocation, ...] = ()
-    source = context.get("source_traceback")
-    if source:
+    if source_traceback:
         created = trim_stack(
             SourceLocation(f.filename, f.lineno or 0, f.name)
-            for f in reversed(source)
+            for f in reversed(source_traceback)
             if not f.filename.startswith(_ASYNCIO_DIR)
         )
     if not created and coro is not None:
         created = frames_from_origin(getattr(coro, "cr_origin", None) or ())
-    if kind == "exception-never-retrieved":
-        exc = context.get("exception")
-        detail = f"{type(exc).__name__}: {exc}"
-    else:
-        frame = getattr(coro, "cr_frame", None)
-        detail = ""
-        if frame is not None:
-            where = SourceLocation(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
-            detail = f"pending at {where}"
-    return Finding(
-        kind=kind,
-        name=name,
-        created_at=created,
-        detail=detail,
-        thread=threading.current_thread().name,
-    )
+    return name, coro, created
+
+
+def suspended_at(coro: Any) -> str:
+    """Where a suspended coroutine waits, as ``"pending at file:line in f"``; else ``""``."""
+    frame = getattr(coro, "cr_frame", None)
+    if frame is None:
+        return ""
+    where = SourceLocation(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
+    return f"pending at {where}"
 
 
 def _wrap_exception_handler(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -168,7 +180,8 @@ def _thread_profile(frame: FrameType, event: str, arg: object) -> None:  # pragm
         sys.set_coroutine_origin_tracking_depth(depth)
 
 
-def _loop_classes() -> list[type[Any]]:
+def loop_classes() -> list[type[Any]]:
+    """The event loop classes to patch: asyncio's base loop, and uvloop's once imported."""
     classes: list[type[Any]] = [asyncio.BaseEventLoop]
     uvloop_loop = getattr(sys.modules.get("uvloop"), "Loop", None)
     if isinstance(uvloop_loop, type):  # patch it only if the program uses uvloop
@@ -179,7 +192,7 @@ def _loop_classes() -> list[type[Any]]:
 def _install() -> None:
     _saved["warn"] = warnings._warn_unawaited_coroutine  # type: ignore[attr-defined]
     warnings._warn_unawaited_coroutine = _on_unawaited  # type: ignore[attr-defined]
-    for cls in _loop_classes():
+    for cls in loop_classes():
         had_own = "call_exception_handler" in cls.__dict__
         original = cls.__dict__.get("call_exception_handler")
         cls.call_exception_handler = _wrap_exception_handler(cls.call_exception_handler)

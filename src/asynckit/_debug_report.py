@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import importlib.util
 import linecache
 import os
 import runpy
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+
+import anyio
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -18,12 +21,14 @@ FindingKind = Literal[
     "never-awaited",
     "pending-task-destroyed",
     "exception-never-retrieved",
+    "task-left-pending",
 ]
 
 _TITLES: dict[str, str] = {
     "never-awaited": "coroutine {name} was never awaited",
     "pending-task-destroyed": "task {name} was destroyed while pending",
     "exception-never-retrieved": "exception of {name} was never retrieved",
+    "task-left-pending": "task {name} was left pending by the test",
 }
 
 
@@ -67,7 +72,8 @@ class Finding:
     """
 
     kind: FindingKind
-    """``"never-awaited"``, ``"pending-task-destroyed"`` or ``"exception-never-retrieved"``."""
+    """``"never-awaited"``, ``"pending-task-destroyed"``, ``"exception-never-retrieved"``, or
+    ``"task-left-pending"`` (from the pytest plugin only)."""
     name: str
     """The coroutine's qualified name, or the task's name and coroutine."""
     created_at: tuple[SourceLocation, ...] = ()
@@ -203,12 +209,26 @@ def _source_file(path: str) -> str:
     return path[:-1] if path.endswith(".pyc") else path
 
 
+def _package_dirs(*names: str) -> tuple[str, ...]:
+    """The directories of the installed packages among ``names``, without importing them."""
+    dirs = []
+    for name in names:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin is not None:
+            dirs.append(os.path.dirname(os.path.abspath(spec.origin)) + os.sep)
+    return tuple(dirs)
+
+
 _HERE = os.path.dirname(os.path.abspath(__file__))
+_ANYIO = os.path.dirname(os.path.abspath(anyio.__file__))
 # Frames of the machinery that runs user code: left out of reported stacks.
 _SKIPPED = (
     os.path.dirname(asyncio.__file__) + os.sep,
     os.path.dirname(concurrent.futures.__file__) + os.sep,
     _source_file(threading.__file__),
+    os.path.join(_ANYIO, "_backends") + os.sep,
+    # trio's run loop and the outcome objects it resumes tasks with
+    *_package_dirs("trio", "outcome"),
     *(os.path.join(_HERE, f"_debug_{name}.py") for name in ("detector", "hooks", "watchdog")),
 )
 # Frames of a program runner: the stack is cut there.
@@ -218,15 +238,22 @@ _RUNNERS = (
     os.path.join(_HERE, "_cli.py"),
     os.path.join(_HERE, "_debug_cli.py"),
 )
-_TEST_RUNNERS = (f"{os.sep}_pytest{os.sep}", f"{os.sep}pluggy{os.sep}")
+_TEST_RUNNERS = (
+    f"{os.sep}_pytest{os.sep}",
+    f"{os.sep}pluggy{os.sep}",
+    f"{os.sep}pytest_asyncio{os.sep}",
+    os.path.join(f"{os.sep}backports", "asyncio", "runner") + os.sep,
+    os.path.join(_ANYIO, "pytest_plugin.py"),
+)
 
 
 def trim_stack(frames: Iterable[SourceLocation]) -> tuple[SourceLocation, ...]:
     """Keep the user's frames of a stack given innermost first.
 
-    The innermost frame is always kept; after it, frames of asyncio, threading,
-    executors and asynckit's debug tooling are left out, and the stack ends where
-    a program runner (``runpy``, ``asynckit debug``, pytest) starts.
+    The innermost frame is always kept; after it, frames of asyncio, anyio's
+    backends, threading, executors and asynckit's debug tooling are left out, and
+    the stack ends where a program runner (``runpy``, ``asynckit debug``, pytest,
+    pytest-asyncio, anyio's pytest plugin) starts.
     """
     kept: list[SourceLocation] = []
     for frame in frames:
@@ -242,3 +269,15 @@ def trim_stack(frames: Iterable[SourceLocation]) -> tuple[SourceLocation, ...]:
 def frames_from_origin(origin: Iterable[tuple[str, int, str]]) -> tuple[SourceLocation, ...]:
     """Convert a coroutine's ``cr_origin`` to locations, innermost first, trimmed."""
     return trim_stack(SourceLocation(filename, lineno, name) for filename, lineno, name in origin)
+
+
+def call_site(frames: Iterable[SourceLocation]) -> tuple[SourceLocation, ...]:
+    """Like :func:`trim_stack`, for a stack captured inside library code.
+
+    The frames of asyncio, anyio, threading, executors and asynckit itself are left
+    out from the innermost end too, so that the stack starts at the user's call.
+    """
+    found = list(frames)
+    library = (*_SKIPPED, _HERE + os.sep)
+    start = next((i for i, frame in enumerate(found) if not frame.filename.startswith(library)), 0)
+    return trim_stack(found[start:])

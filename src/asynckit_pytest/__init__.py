@@ -14,7 +14,8 @@ should happen to the whole library just because it is installed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import sys
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -85,6 +86,20 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
 
         begin(item, item.config.getini(DEPTH_OPTION))
     return (yield)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
+) -> Generator[None, object, object]:
+    """Tell the running test's task tracker when a broader-scoped fixture is set up."""
+    debug_pytest = sys.modules.get("asynckit._debug_pytest")  # imported once enabled
+    if debug_pytest is None or not debug_pytest.fixture_setup_started(fixturedef.scope):
+        return (yield)
+    try:
+        return (yield)
+    finally:
+        debug_pytest.fixture_setup_ended()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
