@@ -154,7 +154,9 @@ def tests_lowest(session: nox.Session) -> None:
         ".[trio,uvloop]",
         env={"VIRTUAL_ENV": session.virtualenv.location},
     )
-    session.install("pytest>=8.3", "pytest-timeout>=2.3", "hypothesis>=6.100")
+    session.install(
+        "pytest>=8.3", "pytest-timeout>=2.3", "hypothesis>=6.100", "pytest-asyncio>=1.0"
+    )
     session.run("pytest", "-p", "no:cacheprovider", *session.posargs)
 
 
