@@ -54,8 +54,7 @@ def _classify(executor: object) -> Kind:
         return Kind.THREAD
     if isinstance(executor, concurrent.futures.ProcessPoolExecutor):
         return Kind.PROCESS
-    module = type(executor).__module__
-    if module == "loky" or module.startswith("loky."):
+    if _is_loky(executor):
         return Kind.PROCESS
     cfexecutor = sys.modules.get("distributed.cfexecutor")
     if cfexecutor is not None and isinstance(executor, cfexecutor.ClientExecutor):
@@ -111,12 +110,34 @@ def describe(fn: object) -> str:
     return f"{name}()" if isinstance(name, str) else repr(fn)
 
 
+def _is_loky(executor: object) -> bool:
+    module = type(executor).__module__
+    return module == "loky" or module.startswith("loky.")
+
+
 def broken_pool_error(executor: object, fn: object, exc: BrokenProcessPool) -> BrokenProcessPool:
-    """Explain a dead process pool: which call it broke and what to do next."""
-    return BrokenProcessPool(
+    """Explain a dead process pool: which call it broke and what to do next.
+
+    The error keeps the class of ``exc`` (loky's ``TerminatedWorkerError``, say), so that
+    code catching it still does.
+    """
+    if _is_loky(executor):
+        advice = (
+            "a loky executor refuses all work once one of its workers has died; call "
+            "loky.get_reusable_executor() again, which replaces a broken executor with a "
+            "new one"
+        )
+    else:
+        advice = (
+            "a ProcessPoolExecutor refuses all work once one of its workers has died, so "
+            "create a new executor, or use asynckit.to_process() or loky's reusable "
+            "executor, which replace dead workers"
+        )
+    message = (
         f"a worker process of {type(executor).__name__} died while running or waiting to "
-        f"run {describe(fn)} (it crashed, was killed, or called os._exit()); "
-        "a ProcessPoolExecutor refuses all work once one of its workers has died, so "
-        "create a new executor, or use asynckit.to_process() or loky's reusable "
-        f"executor, which replace dead workers ({exc})"
+        f"run {describe(fn)} (it crashed, was killed, or called os._exit()); {advice} ({exc})"
     )
+    try:
+        return type(exc)(message)
+    except TypeError:  # a subclass whose constructor wants other arguments
+        return BrokenProcessPool(message)
