@@ -6,23 +6,20 @@
 * **process** (``ProcessPoolExecutor``, loky's executors): arguments are pickled; a
   ``contextvars.Context`` does not pickle, so none is sent. Queued work can be
   withdrawn, running work cannot be stopped.
-* **dask** (``distributed.Client.get_executor()``): submitted with ``pure=False``
-  unless the executor was created with an explicit ``pure=``, so identical calls are
-  not merged into one; cancelling withdraws the task on the scheduler.
+* **dask** (``distributed.Client.get_executor()``): see ``_executor_dask``.
 * **other** executors: submitted as they are, without a context.
 """
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import enum
-import functools
 import sys
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
+import anyio
 
 
 class Kind(enum.Enum):
@@ -76,32 +73,35 @@ def _not_an_executor(executor: object) -> str:
     return message
 
 
-def submit_dask(
-    executor: Any, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> concurrent.futures.Future[Any]:
-    """Submit to a dask ``ClientExecutor`` without dask's deduplication of pure calls.
+def _set_done(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
-    ``Client.submit`` assumes ``pure=True``: two calls with equal arguments get one key
-    and run once, which is wrong for work with side effects (and cancelling one would
-    cancel both). Unless the executor was created with an explicit ``pure=``, submit
-    with ``pure=False``. Keyword arguments travel inside a ``functools.partial`` so
-    that names such as ``key``, ``priority`` or ``workers`` reach the function instead
-    of being taken as options of ``Client.submit``.
+
+async def wait_done_shielded(
+    future: concurrent.futures.Future[Any], loop: asyncio.AbstractEventLoop
+) -> None:
+    """Wait on asyncio until ``future`` is done, however many times we are cancelled.
+
+    The caller re-raises its cancellation afterwards. The shield stops anyio's cancel
+    scopes from re-delivering their cancellation on every loop iteration; plain
+    ``task.cancel()`` calls are absorbed.
     """
-    client = getattr(executor, "_client", None)
-    if getattr(client, "asynchronous", False):
-        # Cancelling would call the client's blocking API, which an asynchronous client
-        # turns into a coroutine that nobody awaits.
-        raise TypeError(
-            "run_in_executor() needs the executor of a synchronous dask Client (the "
-            "default); with Client(asynchronous=True), await client.submit(fn, ...) directly"
-        )
-    options: dict[str, Any] = {}
-    if "pure" not in getattr(executor, "_kwargs", {}):
-        options["pure"] = False
-    target = functools.partial(fn, **kwargs) if kwargs else fn
-    future: concurrent.futures.Future[Any] = executor.submit(target, *args, **options)
-    return future
+    with anyio.CancelScope(shield=True):
+        while not future.done():
+            waiter: asyncio.Future[None] = loop.create_future()
+
+            def notify(_: object, waiter: asyncio.Future[None] = waiter) -> None:
+                try:
+                    loop.call_soon_threadsafe(_set_done, waiter)
+                except RuntimeError:  # pragma: no cover - the loop closed meanwhile
+                    pass
+
+            future.add_done_callback(notify)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                pass
 
 
 def describe(fn: object) -> str:
