@@ -177,6 +177,9 @@ async def main():
 
 if __name__ == "__main__":
     worker = anyio.run(main, backend=sys.argv[1])
+    for thread in threading.enumerate():
+        if thread.name == "QueueFeederThread":  # its queue is closed: it is ending
+            thread.join(30)
     # trio keeps idle worker threads cached for reuse (daemon threads it owns)
     left = [t for t in threading.enumerate() if not t.name.startswith("Trio thread")]
     assert left == [threading.main_thread()], left
