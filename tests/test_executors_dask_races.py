@@ -12,10 +12,13 @@ import anyio
 import pytest
 
 from asynckit._executor_dask import DaskCall, _cancelled_asyncio, wait_dask_asyncio, wait_dask_trio
-from tests._backends import ASYNCIO_BACKENDS
+from tests._backends import ASYNCIO_BACKENDS, BACKENDS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+
+
+TRIO = [param for param in BACKENDS if param.id == "trio"]  # skipped without trio
 
 
 class FakeClient:
@@ -92,7 +95,7 @@ async def test_work_that_finishes_before_the_cancellation_takes_effect(
         assert scope.cancelled_caught
 
 
-@pytest.mark.parametrize("anyio_backend", ["trio"])
+@pytest.mark.parametrize("anyio_backend", TRIO)
 async def test_trio_cancelled_after_the_outcome_arrived(
     client_loop: asyncio.AbstractEventLoop,
 ) -> None:
