@@ -56,7 +56,7 @@ async def _cancelled(
 ) -> NoReturn:
     """Map the caller's cancellation onto the executor's future; always raises."""
     if cf.cancel():
-        raise cancel  # withdrawn before it started (for dask: cancelled on the scheduler)
+        raise cancel  # withdrawn before it started
     # Running where it cannot be interrupted: tell a thread through its link, and wait
     # for the outcome so that it is not lost, however many times we are cancelled.
     if link is not None:

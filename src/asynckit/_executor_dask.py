@@ -148,7 +148,9 @@ async def _cancelled_asyncio(
         finally:
             del error
     failure = request.exception() if request is not None else None
-    raise cancel from failure
+    if failure is not None:
+        raise cancel from failure  # the client refused: say why nothing was cancelled
+    raise cancel
 
 
 def _error_of(outcome: concurrent.futures.Future[Any]) -> BaseException | None:
@@ -201,8 +203,10 @@ async def wait_dask_trio(call: DaskCall[T]) -> T:
             del error
     if outcome.done() and not outcome.cancelled():
         return outcome.result()  # it finished first; cancelled at the next checkpoint
+    failure = request.exception()
+    if failure is None:
+        raise_cancel()
     try:
         raise_cancel()
     except BaseException as cancelled:
-        cancelled.__cause__ = request.exception()
-        raise
+        raise cancelled from failure  # the client refused: say why nothing was cancelled
