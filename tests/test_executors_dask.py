@@ -40,6 +40,11 @@ def record_unless_cancelled(name: str) -> str:
     return record(name)
 
 
+def gated_unless_refused(name: str) -> str:
+    """``gated`` under a key prefix of its own."""
+    return gated(name)
+
+
 def echo_kwargs(**kwargs: Any) -> dict[str, Any]:
     return kwargs
 
@@ -154,16 +159,17 @@ async def test_queued_work_is_cancelled(in_process_client: Any) -> None:
 
     async def queued() -> None:
         with scope:
-            await asynckit.run_in_executor(executor, record, "queued")
+            await asynckit.run_in_executor(executor, record_unless_cancelled, "queued")
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(asynckit.run_in_executor, executor, gated, "queued-blocker")
         await anyio.wait_all_tasks_blocked()
         tg.start_soon(queued)
         await anyio.wait_all_tasks_blocked()
-        await _wait_until_known(in_process_client, "record")
+        # A key prefix of its own: "record" keys of earlier tests may still be known.
+        await _wait_until_known(in_process_client, "record_unless_cancelled")
         scope.cancel()
-        await _wait_until_forgotten(in_process_client, "record")
+        await _wait_until_forgotten(in_process_client, "record_unless_cancelled", by_workers=True)
         gate.set()
     assert scope.cancelled_caught
     assert await asynckit.run_in_executor(executor, record, "later") == "later"
@@ -260,14 +266,14 @@ async def test_a_failed_cancellation_request_is_the_cause(
 
     async def caller() -> None:
         try:
-            await asynckit.run_in_executor(executor, gated, "refused")
+            await asynckit.run_in_executor(executor, gated_unless_refused, "refused")
         except BaseException as exc:
             causes.append(exc.__cause__)
             raise
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(caller)
-        await _wait_until_known(in_process_client, "gated")
+        await _wait_until_known(in_process_client, "gated_unless_refused")
         with monkeypatch.context() as patch:
             patch.setattr(in_process_client, "cancel", cancel)
             tg.cancel_scope.cancel()
@@ -278,7 +284,7 @@ async def test_a_failed_cancellation_request_is_the_cause(
     assert isinstance(causes[0], RuntimeError)
     assert str(causes[0]) == "the client refused"
     gate.set()  # not cancelled: it runs to the end
-    await _wait_until_forgotten(in_process_client, "gated")
+    await _wait_until_forgotten(in_process_client, "gated_unless_refused")
     assert RAN == ["refused"]
     gc.collect()
     assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]
