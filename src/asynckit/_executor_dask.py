@@ -43,8 +43,8 @@ class DaskCall(Generic[T]):
         """Ask the client's loop thread to cancel the dask future, without waiting.
 
         Returns a future that is done once the client has taken the request (its
-        future is then cancelled and the scheduler told), or with the error that
-        stopped it: a closed client cannot cancel anything.
+        future is then cancelled and the message to the scheduler on its way), or
+        with the error that stopped it: a closed client cannot cancel anything.
         """
         coro = self.client.cancel([self.future], asynchronous=True)
         try:
