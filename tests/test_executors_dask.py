@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,16 @@ def gated(name: str) -> str:
     GATES[name].wait(30)
     RAN.append(name)
     return name
+
+
+def record_unless_cancelled(name: str) -> str:
+    """``record`` under a key prefix of its own, which no other test leaves behind."""
+    return record(name)
+
+
+def gated_unless_refused(name: str) -> str:
+    """``gated`` under a key prefix of its own."""
+    return gated(name)
 
 
 def echo_kwargs(**kwargs: Any) -> dict[str, Any]:
@@ -76,9 +87,21 @@ async def _wait_until_known(client: Any, prefix: str) -> None:
             await anyio.sleep(0.01)
 
 
-async def _wait_until_forgotten(client: Any, prefix: str) -> None:
+def _worker_keys(client: Any) -> list[str]:
+    def keys(dask_worker: Any) -> list[str]:
+        return [str(key) for key in dask_worker.state.tasks]
+
+    per_worker: dict[str, list[str]] = client.run(keys)
+    return [key for keys in per_worker.values() for key in keys]
+
+
+async def _wait_until_forgotten(client: Any, prefix: str, *, by_workers: bool = False) -> None:
+    """Wait until the scheduler (and the workers) know no key starting with ``prefix``."""
     with anyio.fail_after(30):
-        while any(key.startswith(prefix) for key in _scheduler_keys(client)):
+        while any(
+            key.startswith(prefix)
+            for key in _scheduler_keys(client) + (_worker_keys(client) if by_workers else [])
+        ):
             await anyio.sleep(0.01)
 
 
@@ -136,16 +159,17 @@ async def test_queued_work_is_cancelled(in_process_client: Any) -> None:
 
     async def queued() -> None:
         with scope:
-            await asynckit.run_in_executor(executor, record, "queued")
+            await asynckit.run_in_executor(executor, record_unless_cancelled, "queued")
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(asynckit.run_in_executor, executor, gated, "queued-blocker")
         await anyio.wait_all_tasks_blocked()
         tg.start_soon(queued)
         await anyio.wait_all_tasks_blocked()
-        await _wait_until_known(in_process_client, "record")
+        # A key prefix of its own: "record" keys of earlier tests may still be known.
+        await _wait_until_known(in_process_client, "record_unless_cancelled")
         scope.cancel()
-        await _wait_until_forgotten(in_process_client, "record")
+        await _wait_until_forgotten(in_process_client, "record_unless_cancelled", by_workers=True)
         gate.set()
     assert scope.cancelled_caught
     assert await asynckit.run_in_executor(executor, record, "later") == "later"
@@ -175,4 +199,99 @@ async def test_asynchronous_clients_are_rejected() -> None:
 
     executor = distributed.cfexecutor.ClientExecutor(AsynchronousClient())
     with pytest.raises(TypeError, match="synchronous dask Client"):
+        await asynckit.run_in_executor(executor, add, 1)
+
+
+async def test_cancelling_does_not_block_the_event_loop(in_process_client: Any) -> None:
+    # While the client's own event loop thread is held, a blocking cancel() would hold
+    # ours too: the test could not go on to release it.
+    RAN.clear()
+    client = in_process_client
+    executor = client.get_executor()
+    blocker = GATES["loop-blocker"] = threading.Event()
+    held, release = threading.Event(), threading.Event()
+    outer, inner = anyio.CancelScope(), anyio.CancelScope()
+    caller_done = anyio.Event()
+
+    def hold_the_client_loop() -> None:
+        held.set()
+        release.wait(30)
+
+    async def queued() -> None:
+        try:
+            with outer, inner:
+                await asynckit.run_in_executor(executor, record_unless_cancelled, "never")
+        finally:
+            caller_done.set()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(asynckit.run_in_executor, executor, gated, "loop-blocker")
+        await anyio.wait_all_tasks_blocked()
+        tg.start_soon(queued)
+        await _wait_until_known(client, "record_unless_cancelled")
+        client.loop.add_callback(hold_the_client_loop)
+        await anyio.to_thread.run_sync(held.wait, 30)
+        inner.cancel()
+        await anyio.wait_all_tasks_blocked()
+        outer.cancel()  # cancelled again meanwhile: still one request, still waiting
+        await anyio.wait_all_tasks_blocked()
+        # The cancellation does not complete before the client has taken the request.
+        assert not caller_done.is_set()
+        release.set()
+        with anyio.fail_after(30):
+            await caller_done.wait()
+        assert outer.cancelled_caught
+        # The request has run on the client: its future is cancelled and dropped.
+        assert not any(str(key).startswith("record_unless") for key in client.futures)
+        await _wait_until_forgotten(client, "record_unless_cancelled", by_workers=True)
+        blocker.set()
+    assert await asynckit.run_in_executor(executor, record, "later") == "later"
+    assert RAN == ["loop-blocker", "later"]
+
+
+async def test_a_failed_cancellation_request_is_the_cause(
+    in_process_client: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    RAN.clear()
+    executor = in_process_client.get_executor()
+    gate = GATES["refused"] = threading.Event()
+    causes: list[BaseException | None] = []
+
+    async def refuse() -> None:
+        raise RuntimeError("the client refused")
+
+    def cancel(futures: list[Any], asynchronous: bool | None = None) -> Any:
+        assert asynchronous
+        return refuse()
+
+    async def caller() -> None:
+        try:
+            await asynckit.run_in_executor(executor, gated_unless_refused, "refused")
+        except BaseException as exc:
+            causes.append(exc.__cause__)
+            raise
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(caller)
+        await _wait_until_known(in_process_client, "gated_unless_refused")
+        with monkeypatch.context() as patch:
+            patch.setattr(in_process_client, "cancel", cancel)
+            tg.cancel_scope.cancel()
+            with anyio.CancelScope(shield=True):
+                await anyio.wait_all_tasks_blocked()
+                while not causes:
+                    await anyio.sleep(0.01)
+    assert isinstance(causes[0], RuntimeError)
+    assert str(causes[0]) == "the client refused"
+    gate.set()  # not cancelled: it runs to the end
+    await _wait_until_forgotten(in_process_client, "gated_unless_refused")
+    assert RAN == ["refused"]
+    gc.collect()
+    assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]
+
+
+async def test_a_shut_down_executor_refuses_work(in_process_client: Any) -> None:
+    executor = in_process_client.get_executor()
+    executor.shutdown()
+    with pytest.raises(RuntimeError, match="after shutdown"):
         await asynckit.run_in_executor(executor, add, 1)

@@ -9,6 +9,7 @@ import functools
 import multiprocessing
 import pickle
 import threading
+from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
 
 import anyio
@@ -108,6 +109,26 @@ def test_loky_executors_are_process_executors() -> None:
 
     ProcessPoolExecutor.__module__ = "loky.process_executor"
     assert executor_kind(ProcessPoolExecutor()) is Kind.PROCESS
+
+
+def test_broken_pool_error_keeps_the_class_when_it_can() -> None:
+    from asynckit._executor_kinds import broken_pool_error
+
+    class Terminated(BrokenProcessPool):
+        pass
+
+    class Picky(BrokenProcessPool):
+        def __init__(self, message: str, exitcodes: list[int]) -> None:
+            super().__init__(message, exitcodes)
+
+    pool = concurrent.futures.ProcessPoolExecutor()
+    error = broken_pool_error(pool, add, Terminated("gone"))
+    assert type(error) is Terminated
+    assert "create a new executor" in str(error)
+    assert str(error).endswith("(gone)")
+    error = broken_pool_error(pool, add, Picky("gone", [7]))
+    assert type(error) is BrokenProcessPool
+    assert "add()" in str(error)
 
 
 def test_to_thread_work_still_queued_is_withdrawn(

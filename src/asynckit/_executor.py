@@ -7,8 +7,9 @@ which runs in whichever thread completed it, wakes it through the run's
 ``TrioToken``.
 
 Cancellation is mapped onto what the executor can do (see ``_executor_kinds``):
-``Future.cancel()`` withdraws work that has not started (and, for dask, cancels the
-task on the scheduler); work already running in a thread is told through
+``Future.cancel()`` withdraws work that has not started (dask work is cancelled on
+the scheduler without blocking the loop, see ``_executor_dask``); work already
+running in a thread is told through
 ``from_thread.check_cancelled()``; work already running in a process runs to the end.
 In the last two cases the caller waits for the outcome, so an exception raised by the
 work is never lost.
@@ -22,9 +23,8 @@ from concurrent.futures.process import BrokenProcessPool
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
-import anyio
-
-from asynckit._executor_kinds import Kind, broken_pool_error, executor_kind, submit_dask
+from asynckit._executor_dask import submit_dask, wait_dask_asyncio, wait_dask_trio
+from asynckit._executor_kinds import Kind, broken_pool_error, executor_kind, wait_done_shielded
 from asynckit._from_thread import current_link
 from asynckit._thread_work import FAILED, AsyncioLink, TrioThreadWork, returned_coroutine
 from asynckit._to_thread import CapacityLimiterLike, check_sync_callable, running_trio
@@ -35,11 +35,6 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 T = TypeVar("T")
-
-
-def _set_done(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_result(None)
 
 
 async def _wait_asyncio(
@@ -61,26 +56,12 @@ async def _cancelled(
 ) -> NoReturn:
     """Map the caller's cancellation onto the executor's future; always raises."""
     if cf.cancel():
-        raise cancel  # withdrawn before it started (for dask: cancelled on the scheduler)
+        raise cancel  # withdrawn before it started
     # Running where it cannot be interrupted: tell a thread through its link, and wait
     # for the outcome so that it is not lost, however many times we are cancelled.
     if link is not None:
         link.cancel_requested = True
-    with anyio.CancelScope(shield=True):  # see AsyncioThreadWork.cancelled()
-        while not cf.done():
-            waiter: asyncio.Future[None] = loop.create_future()
-
-            def notify(_: object, waiter: asyncio.Future[None] = waiter) -> None:
-                try:
-                    loop.call_soon_threadsafe(_set_done, waiter)
-                except RuntimeError:  # pragma: no cover - the loop closed meanwhile
-                    pass
-
-            cf.add_done_callback(notify)
-            try:
-                await waiter
-            except asyncio.CancelledError:
-                pass
+    await wait_done_shielded(cf, loop)
     exc = cf.exception()
     if exc is None or isinstance(exc, asyncio.CancelledError):
         raise cancel
@@ -166,10 +147,8 @@ async def _run_asyncio(
     if kind is Kind.THREAD:
         return await _thread_asyncio(executor, fn, args, kwargs, loop)
     if kind is Kind.DASK:
-        cf = submit_dask(executor, fn, args, kwargs)
-    else:
-        cf = executor.submit(fn, *args, **kwargs)
-    return await _wait_asyncio(cf, loop)
+        return await wait_dask_asyncio(submit_dask(executor, fn, args, kwargs), loop)
+    return await _wait_asyncio(executor.submit(fn, *args, **kwargs), loop)
 
 
 async def _thread_asyncio(
@@ -207,10 +186,8 @@ async def _run_trio(
             work.reraise()
         return result
     if kind is Kind.DASK:
-        cf = submit_dask(executor, fn, args, kwargs)
-    else:
-        cf = executor.submit(fn, *args, **kwargs)
-    return await _wait_trio(cf, None)
+        return await wait_dask_trio(submit_dask(executor, fn, args, kwargs))
+    return await _wait_trio(executor.submit(fn, *args, **kwargs), None)
 
 
 async def run_in_executor(
@@ -231,6 +208,10 @@ async def run_in_executor(
     | `ThreadPoolExecutor` | withdrawn | told through `from_thread.check_cancelled()`; awaited |
     | `ProcessPoolExecutor`, loky | withdrawn | runs to completion; awaited |
     | dask `Client.get_executor()` | cancelled on the scheduler | cancelled on the scheduler |
+
+    Cancelling dask work does not block the event loop: the request goes through
+    the client's asynchronous API, and the cancellation completes once the client
+    has taken it.
 
     Awaited work is never lost: a cancelled call returns only once the work has
     finished, and an exception it raised propagates instead of the cancellation
@@ -253,7 +234,9 @@ async def run_in_executor(
         TypeError: If ``executor`` is not a `concurrent.futures.Executor`, or ``fn``
             is an async function or not callable.
         concurrent.futures.process.BrokenProcessPool: If a worker process of the pool
-            died; the message says why the pool cannot be used any more.
+            died (the class of the executor's own error is kept, such as loky's
+            ``TerminatedWorkerError``); the message says why the pool cannot be used
+            any more and what to do.
         RuntimeError: If the executor has been shut down.
         Exception: Whatever ``fn`` raised.
 

@@ -6,23 +6,20 @@
 * **process** (``ProcessPoolExecutor``, loky's executors): arguments are pickled; a
   ``contextvars.Context`` does not pickle, so none is sent. Queued work can be
   withdrawn, running work cannot be stopped.
-* **dask** (``distributed.Client.get_executor()``): submitted with ``pure=False``
-  unless the executor was created with an explicit ``pure=``, so identical calls are
-  not merged into one; cancelling withdraws the task on the scheduler.
+* **dask** (``distributed.Client.get_executor()``): see ``_executor_dask``.
 * **other** executors: submitted as they are, without a context.
 """
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import enum
-import functools
 import sys
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
+import anyio
 
 
 class Kind(enum.Enum):
@@ -54,8 +51,7 @@ def _classify(executor: object) -> Kind:
         return Kind.THREAD
     if isinstance(executor, concurrent.futures.ProcessPoolExecutor):
         return Kind.PROCESS
-    module = type(executor).__module__
-    if module == "loky" or module.startswith("loky."):
+    if _is_loky(executor):
         return Kind.PROCESS
     cfexecutor = sys.modules.get("distributed.cfexecutor")
     if cfexecutor is not None and isinstance(executor, cfexecutor.ClientExecutor):
@@ -77,32 +73,35 @@ def _not_an_executor(executor: object) -> str:
     return message
 
 
-def submit_dask(
-    executor: Any, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> concurrent.futures.Future[Any]:
-    """Submit to a dask ``ClientExecutor`` without dask's deduplication of pure calls.
+def _set_done(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
-    ``Client.submit`` assumes ``pure=True``: two calls with equal arguments get one key
-    and run once, which is wrong for work with side effects (and cancelling one would
-    cancel both). Unless the executor was created with an explicit ``pure=``, submit
-    with ``pure=False``. Keyword arguments travel inside a ``functools.partial`` so
-    that names such as ``key``, ``priority`` or ``workers`` reach the function instead
-    of being taken as options of ``Client.submit``.
+
+async def wait_done_shielded(
+    future: concurrent.futures.Future[Any], loop: asyncio.AbstractEventLoop
+) -> None:
+    """Wait on asyncio until ``future`` is done, however many times we are cancelled.
+
+    The caller re-raises its cancellation afterwards. The shield stops anyio's cancel
+    scopes from re-delivering their cancellation on every loop iteration; plain
+    ``task.cancel()`` calls are absorbed.
     """
-    client = getattr(executor, "_client", None)
-    if getattr(client, "asynchronous", False):
-        # Cancelling would call the client's blocking API, which an asynchronous client
-        # turns into a coroutine that nobody awaits.
-        raise TypeError(
-            "run_in_executor() needs the executor of a synchronous dask Client (the "
-            "default); with Client(asynchronous=True), await client.submit(fn, ...) directly"
-        )
-    options: dict[str, Any] = {}
-    if "pure" not in getattr(executor, "_kwargs", {}):
-        options["pure"] = False
-    target = functools.partial(fn, **kwargs) if kwargs else fn
-    future: concurrent.futures.Future[Any] = executor.submit(target, *args, **options)
-    return future
+    with anyio.CancelScope(shield=True):
+        while not future.done():
+            waiter: asyncio.Future[None] = loop.create_future()
+
+            def notify(_: object, waiter: asyncio.Future[None] = waiter) -> None:
+                try:
+                    loop.call_soon_threadsafe(_set_done, waiter)
+                except RuntimeError:  # pragma: no cover - the loop closed meanwhile
+                    pass
+
+            future.add_done_callback(notify)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                pass
 
 
 def describe(fn: object) -> str:
@@ -111,12 +110,34 @@ def describe(fn: object) -> str:
     return f"{name}()" if isinstance(name, str) else repr(fn)
 
 
+def _is_loky(executor: object) -> bool:
+    module = type(executor).__module__
+    return module == "loky" or module.startswith("loky.")
+
+
 def broken_pool_error(executor: object, fn: object, exc: BrokenProcessPool) -> BrokenProcessPool:
-    """Explain a dead process pool: which call it broke and what to do next."""
-    return BrokenProcessPool(
+    """Explain a dead process pool: which call it broke and what to do next.
+
+    The error keeps the class of ``exc`` (loky's ``TerminatedWorkerError``, say), so that
+    code catching it still does.
+    """
+    if _is_loky(executor):
+        advice = (
+            "a loky executor refuses all work once one of its workers has died; call "
+            "loky.get_reusable_executor() again, which replaces a broken executor with a "
+            "new one"
+        )
+    else:
+        advice = (
+            "a ProcessPoolExecutor refuses all work once one of its workers has died, so "
+            "create a new executor, or use asynckit.to_process() or loky's reusable "
+            "executor, which replace dead workers"
+        )
+    message = (
         f"a worker process of {type(executor).__name__} died while running or waiting to "
-        f"run {describe(fn)} (it crashed, was killed, or called os._exit()); "
-        "a ProcessPoolExecutor refuses all work once one of its workers has died, so "
-        "create a new executor, or use asynckit.to_process() or loky's reusable "
-        f"executor, which replace dead workers ({exc})"
+        f"run {describe(fn)} (it crashed, was killed, or called os._exit()); {advice} ({exc})"
     )
+    try:
+        return type(exc)(message)
+    except TypeError:  # a subclass whose constructor wants other arguments
+        return BrokenProcessPool(message)
