@@ -24,8 +24,7 @@ import pytest
 
 import asynckit
 from asynckit._bounded import check_awaitables
-from asynckit._gather import _event_loop, _unique
-from asynckit._gather_future import BoundedGatheringFuture
+from asynckit._gather import bounded_future
 
 test_tasks: Any = pytest.importorskip("test.test_asyncio.test_tasks")
 
@@ -135,14 +134,12 @@ def _bounded_gather(*aws: Any, return_exceptions: bool = False) -> Any:
     check_awaitables(aws, owner="gather")
     if not aws:
         return asynckit.gather(*aws, return_exceptions=return_exceptions)
-    items, positions = _unique(aws)
-    return BoundedGatheringFuture(
-        _event_loop(items),
-        items,
-        positions,
-        limit=len(items),
+    return bounded_future(
+        aws,
+        limit=None,
         return_exceptions=return_exceptions,
         cancel_on_error=False,
+        coroutines_only=all(type(aw) is types.CoroutineType for aw in aws),
     )
 
 

@@ -9,6 +9,7 @@ runs through anyio (see ``_gather_anyio``).
 from __future__ import annotations
 
 import asyncio
+from types import CoroutineType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from asynckit._bounded import (
@@ -286,7 +287,10 @@ def gather(
     .. versionadded:: 0.1.0
     """
     check_limit(limit, owner="gather", refused=aws)
-    check_awaitables(aws, owner="gather")
+    # The common case, checked at C speed: nothing but coroutines.
+    coroutines_only = bool(aws) and set(map(type, aws)) == _COROUTINE_TYPE_ONLY
+    if not coroutines_only:
+        check_awaitables(aws, owner="gather")
     if running_asyncio_loop() is None and is_trio_running():
         items, positions = _unique(aws)
         return AnyioGathering(  # type: ignore[return-value]
@@ -298,20 +302,46 @@ def gather(
         )
     if not aws or (not cancel_on_error and (limit is None or limit >= len(aws))):
         return asyncio.gather(*aws, return_exceptions=return_exceptions)
+    return bounded_future(
+        aws,
+        limit=limit,
+        return_exceptions=return_exceptions,
+        cancel_on_error=cancel_on_error,
+        coroutines_only=coroutines_only,
+    )
+
+
+def bounded_future(
+    aws: tuple[Awaitable[Any], ...],
+    *,
+    limit: int | None,
+    return_exceptions: bool,
+    cancel_on_error: bool,
+    coroutines_only: bool,
+) -> BoundedGatheringFuture:
+    """The future of a bounded gather on asyncio, over checked, non-empty *aws*."""
     items, positions = _unique(aws)
-    loop = _event_loop(items)
     return BoundedGatheringFuture(
-        loop,
+        _event_loop(items, coroutines_only=coroutines_only),
         items,
         positions,
         limit=len(items) if limit is None else limit,
         return_exceptions=return_exceptions,
         cancel_on_error=cancel_on_error,
+        coroutines_only=coroutines_only,
     )
 
 
-def _unique(aws: tuple[Awaitable[Any], ...]) -> tuple[list[Awaitable[Any]], list[int]]:
-    """Deduplicate *aws* (as asyncio.gather does) and map each argument to its item."""
+_COROUTINE_TYPE_ONLY = {CoroutineType}
+
+
+def _unique(aws: tuple[Awaitable[Any], ...]) -> tuple[list[Awaitable[Any]], list[int] | None]:
+    """Deduplicate *aws* (as asyncio.gather does) and map each argument to its item.
+
+    The map is ``None`` when every argument is distinct (each is its own item).
+    """
+    if len(set(aws)) == len(aws):
+        return list(aws), None
     index_of: dict[Awaitable[Any], int] = {}
     positions: list[int] = []
     for aw in aws:
@@ -320,10 +350,10 @@ def _unique(aws: tuple[Awaitable[Any], ...]) -> tuple[list[Awaitable[Any]], list
     return list(index_of), positions
 
 
-def _event_loop(items: list[Awaitable[Any]]) -> asyncio.AbstractEventLoop:
+def _event_loop(items: list[Awaitable[Any]], *, coroutines_only: bool) -> asyncio.AbstractEventLoop:
     """The futures' common loop, else the current one; closes coroutines on error."""
     loop: asyncio.AbstractEventLoop | None = None
-    for item in items:
+    for item in () if coroutines_only else items:
         if asyncio.isfuture(item):
             item_loop = item.get_loop()
             if loop is None:

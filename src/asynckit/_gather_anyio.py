@@ -19,13 +19,16 @@ if TYPE_CHECKING:
 
 async def gather_anyio(
     items: list[Awaitable[Any]],
-    positions: list[int],
+    positions: list[int] | None,
     *,
     limit: int | None,
     return_exceptions: bool,
     cancel_on_error: bool,
 ) -> list[Any]:
-    """Await *items* with at most *limit* in flight; results ordered by *positions*."""
+    """Await *items* with at most *limit* in flight; results ordered by *positions*.
+
+    ``positions`` maps each argument to its item; ``None`` when they are the same.
+    """
     results: list[Any] = [None] * len(items)
     errors: list[BaseException] = []
     pending = list(items)
@@ -63,7 +66,7 @@ async def gather_anyio(
         if cancel_on_error and len(errors) > 1:
             raise BaseExceptionGroup("multiple errors in gather(cancel_on_error=True)", errors)
         raise errors[0]
-    return [results[index] for index in positions]
+    return results if positions is None else [results[index] for index in positions]
 
 
 class AnyioGathering:
@@ -74,7 +77,7 @@ class AnyioGathering:
     def __init__(
         self,
         items: list[Awaitable[Any]],
-        positions: list[int],
+        positions: list[int] | None,
         *,
         limit: int | None,
         return_exceptions: bool,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from asynckit._bounded import BaseExceptionGroup, close_coroutines
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
+    from collections.abc import Awaitable, Callable
 
 
 def _outcome_error(fut: asyncio.Future[Any]) -> BaseException | None:
@@ -41,17 +41,18 @@ class BoundedGatheringFuture(asyncio.Future[list[Any]]):
         self,
         loop: asyncio.AbstractEventLoop,
         items: list[Awaitable[Any]],
-        positions: list[int],
+        positions: list[int] | None,
         *,
         limit: int,
         return_exceptions: bool,
         cancel_on_error: bool,
+        coroutines_only: bool = False,
     ) -> None:
         super().__init__(loop=loop)
         self._items: list[Awaitable[Any] | None] = list(items)
         self._positions = positions
         self._children: list[asyncio.Future[Any] | None] = [None] * len(items)
-        self._todo: deque[int] = deque()
+        self._todo: deque[int] = deque(range(len(items)) if coroutines_only else ())
         self._limit = limit
         self._in_flight = 0
         self._nfinished = 0
@@ -61,7 +62,14 @@ class BoundedGatheringFuture(asyncio.Future[list[Any]]):
         # cancel_on_error: the errors to raise once every child has finished.
         self._stopping = False
         self._errors: list[BaseException] = []
-        for index, item in enumerate(items):
+        # Every child ended in success so far: the results need no per-child check.
+        self._all_succeeded = True
+        # One bound method as every started child's done callback, not one per
+        # child; dropped once the future is done (it refers back to the future).
+        self._on_started_done: Callable[[asyncio.Future[Any]], None] | None = (
+            self._started_child_done
+        )
+        for index, item in enumerate(() if coroutines_only else items):
             if asyncio.isfuture(item):
                 self._children[index] = item
                 self._items[index] = None
@@ -76,6 +84,7 @@ class BoundedGatheringFuture(asyncio.Future[list[Any]]):
         """Start waiting awaitables while a slot is free."""
         todo = self._todo
         loop = self._loop
+        callback = self._on_started_done
         while todo and self._in_flight < self._limit:
             index = todo.popleft()
             item = self._items[index]
@@ -93,7 +102,7 @@ class BoundedGatheringFuture(asyncio.Future[list[Any]]):
                 raise
             self._in_flight += 1
             self._children[index] = child
-            child.add_done_callback(self._started_child_done)
+            child.add_done_callback(callback or self._started_child_done)
 
     def _close_unstarted(self) -> bool:
         """Close the coroutines not started yet; count them as finished."""
@@ -123,6 +132,7 @@ class BoundedGatheringFuture(asyncio.Future[list[Any]]):
 
     def _child_done(self, child: asyncio.Future[Any]) -> None:
         self._nfinished += 1
+        self._all_succeeded = False
         if self.done():
             # The gather already failed (first error without cancel_on_error):
             # like asyncio.gather, the other children keep running; mark their
@@ -140,6 +150,7 @@ class BoundedGatheringFuture(asyncio.Future[list[Any]]):
                 self._stop()
             else:
                 self.set_exception(error)
+                self._on_started_done = None
                 self._fill()
                 return
         else:
@@ -156,6 +167,7 @@ class BoundedGatheringFuture(asyncio.Future[list[Any]]):
                 child.cancel()
 
     def _finish(self) -> None:
+        self._on_started_done = None
         if self._stopping:
             self.set_exception(self._stopped_error())
             return
@@ -164,12 +176,20 @@ class BoundedGatheringFuture(asyncio.Future[list[Any]]):
             # return_exceptions=True (bpo-32684), as asyncio.gather does.
             self.set_exception(asyncio.CancelledError())
             return
-        results: list[Any] = []
-        for child in self._children:
-            assert child is not None
-            error = _outcome_error(child)
-            results.append(child.result() if error is None else error)
-        self.set_result([results[index] for index in self._positions])
+        children = self._children
+        results: list[Any]
+        if self._all_succeeded:
+            results = [child.result() for child in children]  # type: ignore[union-attr]
+        else:
+            results = []
+            for child in children:
+                assert child is not None
+                error = _outcome_error(child)
+                results.append(child.result() if error is None else error)
+        positions = self._positions
+        if positions is not None:  # an awaitable was passed more than once
+            results = [results[index] for index in positions]
+        self.set_result(results)
 
     def _stopped_error(self) -> BaseException:
         errors = self._errors
