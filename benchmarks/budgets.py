@@ -143,7 +143,7 @@ def budgets(stack: contextlib.ExitStack) -> Iterator[Budget]:
             pass
 
     yield Budget(
-        "amap(limit=100), sleep0",
+        "amap(limit=100) vs aiometer.amap, sleep0",
         "aiometer.amap",
         0.1,
         on_asyncio(aiometer_amap),

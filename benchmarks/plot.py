@@ -1,6 +1,9 @@
-"""Plot the ratios of a saved benchmark run (``--benchmark-json``) to a PNG.
+"""Plot a saved benchmark run to a PNG.
 
-Usage: ``python benchmarks/plot.py benchmarks/results/run.json docs/assets/performance.png``
+Usage: ``python benchmarks/plot.py RUN.json [RUN.json ...] OUT.png``: either one
+pytest-benchmark run (``--benchmark-json``; every contender's ratio to its group's
+baseline) or one or more ``benchmarks.budgets`` runs (``--json``; each budget's ratio
+next to its limit, one bar per run).
 """
 
 from __future__ import annotations
@@ -29,15 +32,57 @@ def ratios(data: dict[str, Any]) -> dict[str, dict[str, float]]:
     return result
 
 
-def main(argv: list[str]) -> int:
-    """Read a pytest-benchmark JSON file and write a bar chart of the ratios."""
+def plot_budgets(runs: list[dict[str, Any]], target: Path) -> None:
+    """Bar chart of ``benchmarks.budgets`` runs: each budget's ratio against its limit."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    source, target = Path(argv[0]), Path(argv[1])
-    table = ratios(json.loads(source.read_text()))
+    names = [row["budget"] for row in runs[0]["results"]]
+    height = 0.8 / len(runs)
+    fig, ax = plt.subplots(figsize=(11, 0.3 * len(names) * max(1, len(runs) * 0.6) + 1.4))
+    shades = ["#3f51b5", "#7986cb", "#c5cae9"]
+    for number, run in enumerate(runs):
+        rows = {row["budget"]: row for row in run["results"]}
+        for index, name in enumerate(names):
+            row = rows.get(name)
+            if row is None:
+                continue
+            y = index + number * height
+            colour = shades[number % len(shades)] if row["met"] else "#d32f2f"
+            ax.barh(y, row["ratio"] - 1.0, left=1.0, height=height, color=colour)
+            ax.plot([row["limit"]], [y], marker="|", color="black", markersize=9)
+    ax.set_yticks([i + (len(runs) - 1) * height / 2 for i in range(len(names))], names)
+    ax.set_xscale("log")
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.set_xlabel("asynckit's median time / baseline's (log scale; lower is better)")
+    pythons = ", ".join(f"CPython {run['python']}" for run in runs)
+    ax.set_title(
+        f"Each budget, interleaved with its baseline ({pythons}, from top to bottom in each "
+        "row); |: the budget; red: over it",
+        fontsize=8,
+    )
+    ax.invert_yaxis()
+    fig.tight_layout()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(target, dpi=110)
+
+
+def main(argv: list[str]) -> int:
+    """Read the JSON run(s) and write a bar chart of the ratios."""
+    *sources, target = (Path(arg) for arg in argv)
+    runs = [json.loads(source.read_text()) for source in sources]
+    if "results" in runs[0]:
+        plot_budgets(runs, target)
+        return 0
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = ratios(runs[0])
     rows: list[tuple[str, float, str]] = []
     for group, contenders in table.items():
         for name, value in contenders.items():
