@@ -347,6 +347,7 @@ def test_many_threads_get_exactly_their_own_results(loop_thread: LoopThread) -> 
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # 160,000 calls: about 25 s on an idle 2-core machine
 def test_16_threads_x_10000_calls_get_exactly_their_own_results(loop_thread: LoopThread) -> None:
     _many_callers(loop_thread, threads=16, calls=10_000)
 
