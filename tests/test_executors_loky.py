@@ -10,6 +10,7 @@ import anyio
 import pytest
 
 import asynckit
+from tests._executors_checks import check_running_work_is_awaited, wait_for_path
 from tests._executors_helpers import (
     VAR,
     add,
@@ -50,12 +51,6 @@ def executor() -> Any:
     return _reusable_executor()
 
 
-async def _wait_for(path: Path) -> None:
-    with anyio.fail_after(30):
-        while not path.exists():
-            await anyio.sleep(0.005)
-
-
 async def test_result_and_kwargs(executor: Any) -> None:
     assert await asynckit.run_in_executor(executor, add, 1, b=2) == 3
 
@@ -91,7 +86,7 @@ async def test_queued_work_is_withdrawn(executor: Any, tmp_path: Path) -> None:
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(asynckit.run_in_executor, executor, started_then_wait, str(tmp_path), "x")
-        await _wait_for(tmp_path / "started")
+        await wait_for_path(tmp_path / "started")
         for name in names:
             tg.start_soon(queued, name)
             await anyio.wait_all_tasks_blocked()
@@ -110,34 +105,7 @@ async def test_queued_work_is_withdrawn(executor: Any, tmp_path: Path) -> None:
 async def test_running_work_runs_to_the_end_and_is_awaited(
     executor: Any, tmp_path: Path, outcome: str, anyio_backend_name: str
 ) -> None:
-    seen: list[Any] = []
-    scope = anyio.CancelScope()
-
-    async def caller() -> None:
-        with scope:
-            try:
-                seen.append(
-                    await asynckit.run_in_executor(
-                        executor, started_then_wait, str(tmp_path), outcome
-                    )
-                )
-            except ValueError:
-                seen.append("error")
-
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(caller)
-        await _wait_for(tmp_path / "started")
-        scope.cancel()
-        await anyio.wait_all_tasks_blocked()
-        assert seen == []  # still waiting for the work
-        (tmp_path / "proceed").write_text("")
-    if outcome == "raise":
-        assert seen == ["error"]  # the work's exception is not lost
-    elif anyio_backend_name == "trio":
-        assert seen == ["value"]  # returned; the cancellation comes at the next checkpoint
-    else:
-        assert seen == []
-        assert scope.cancelled_caught
+    await check_running_work_is_awaited(executor, tmp_path, outcome, anyio_backend_name)
 
 
 async def test_crashed_worker_is_reported_and_a_new_executor_replaces_it(executor: Any) -> None:

@@ -9,12 +9,13 @@ import pickle
 import subprocess
 import sys
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import anyio
 import pytest
 
 import asynckit
+from tests._executors_checks import check_running_work_is_awaited, wait_for_path
 from tests._executors_helpers import (
     VAR,
     add,
@@ -23,7 +24,6 @@ from tests._executors_helpers import (
     crash,
     fail,
     get_var,
-    started_then_wait,
     write_pid_then_sleep,
 )
 
@@ -40,12 +40,6 @@ SPAWN = multiprocessing.get_context("spawn")
 def process_pool() -> Iterator[concurrent.futures.ProcessPoolExecutor]:
     with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=SPAWN) as executor:
         yield executor
-
-
-async def _wait_for(path: Path) -> None:
-    with anyio.fail_after(30):
-        while not path.exists():
-            await anyio.sleep(0.005)
 
 
 async def test_to_process_result_and_kwargs() -> None:
@@ -93,7 +87,7 @@ async def test_cancelling_to_process_kills_the_worker(tmp_path: Path) -> None:
     with anyio.CancelScope() as scope:
         async with anyio.create_task_group() as tg:
             tg.start_soon(asynckit.to_process, write_pid_then_sleep, str(tmp_path))
-            await _wait_for(tmp_path / "started")
+            await wait_for_path(tmp_path / "started")
             scope.cancel()
     assert scope.cancelled_caught
     pid = int((tmp_path / "started").read_text())
@@ -123,34 +117,7 @@ async def test_running_process_work_is_awaited(
     outcome: str,
     anyio_backend_name: str,
 ) -> None:
-    seen: list[Any] = []
-    scope = anyio.CancelScope()
-
-    async def caller() -> None:
-        with scope:
-            try:
-                seen.append(
-                    await asynckit.run_in_executor(
-                        process_pool, started_then_wait, str(tmp_path), outcome
-                    )
-                )
-            except ValueError:
-                seen.append("error")
-
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(caller)
-        await _wait_for(tmp_path / "started")
-        scope.cancel()
-        await anyio.wait_all_tasks_blocked()
-        assert seen == []
-        (tmp_path / "proceed").write_text("")
-    if outcome == "raise":
-        assert seen == ["error"]
-    elif anyio_backend_name == "trio":
-        assert seen == ["value"]
-    else:
-        assert seen == []
-        assert scope.cancelled_caught
+    await check_running_work_is_awaited(process_pool, tmp_path, outcome, anyio_backend_name)
 
 
 async def test_crashed_process_pool_says_why_it_is_unusable() -> None:
