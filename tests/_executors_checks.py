@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -57,3 +59,17 @@ async def check_running_work_is_awaited(
     else:
         assert seen == []
         assert scope.cancelled_caught
+
+
+def run_leak_check(tmp_path: Path, source: str, backend: str) -> None:
+    """Run ``source`` as a program (``backend`` as its argument); it must exit 0."""
+    script = tmp_path / "leaks.py"
+    script.write_text(source)
+    proc = subprocess.run(
+        [sys.executable, "-W", "error", str(script), backend],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr

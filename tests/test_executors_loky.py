@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from typing import TYPE_CHECKING, Any
 
 import anyio
 import pytest
 
 import asynckit
-from tests._executors_checks import check_running_work_is_awaited, wait_for_path
+from tests._executors_checks import (
+    check_running_work_is_awaited,
+    run_leak_check,
+    wait_for_path,
+)
 from tests._executors_helpers import (
     VAR,
     add,
@@ -162,13 +164,4 @@ if __name__ == "__main__":
 
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
 def test_no_thread_or_worker_outlives_the_shutdown(tmp_path: Path, backend: str) -> None:
-    script = tmp_path / "leaks.py"
-    script.write_text(LEAK_CHECK)
-    proc = subprocess.run(
-        [sys.executable, "-W", "error", str(script), backend],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
+    run_leak_check(tmp_path, LEAK_CHECK, backend)
