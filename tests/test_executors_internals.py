@@ -17,7 +17,7 @@ import pytest
 
 import asynckit
 from asynckit._from_thread import PROCESS_LINK, current_link
-from asynckit._thread_work import FAILED, AsyncioThreadWork
+from asynckit._thread_work import FAILED, AsyncioThreadWork, take_exception
 from asynckit._to_process import _Call
 from tests._backends import ASYNCIO_BACKENDS
 from tests._executors_helpers import (
@@ -61,7 +61,7 @@ async def test_work_cancelled_before_its_thread_starts_it_is_skipped() -> None:
     result = await anyio.to_thread.run_sync(work)
     await asyncio.sleep(0)  # the wake-up the thread scheduled finds no waiter
     assert result is FAILED
-    assert isinstance(work.take_exception(), asyncio.CancelledError)
+    assert isinstance(take_exception(work), asyncio.CancelledError)
     assert ran == []
     assert work.done
 

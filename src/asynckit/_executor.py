@@ -26,7 +26,13 @@ from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 from asynckit._executor_dask import submit_dask, wait_dask_asyncio, wait_dask_trio
 from asynckit._executor_kinds import Kind, broken_pool_error, executor_kind, wait_done_shielded
 from asynckit._from_thread import current_link
-from asynckit._thread_work import FAILED, AsyncioLink, TrioThreadWork, returned_coroutine
+from asynckit._thread_work import (
+    FAILED,
+    AsyncioLink,
+    TrioThreadWork,
+    reraise,
+    returned_coroutine,
+)
 from asynckit._to_thread import CapacityLimiterLike, check_sync_callable, running_trio
 
 if TYPE_CHECKING:
@@ -183,7 +189,7 @@ async def _run_trio(
         work = TrioThreadWork(fn, args, kwargs, contextvars.copy_context(), token)
         result = await _wait_trio(executor.submit(work), work)
         if result is FAILED:
-            work.reraise()
+            reraise(work)
         return result
     if kind is Kind.DASK:
         return await wait_dask_trio(submit_dask(executor, fn, args, kwargs))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from types import CoroutineType
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, Protocol, TypeVar
 
 import anyio
 
@@ -34,6 +34,26 @@ def returned_coroutine(fn: object, value: Coroutine[Any, Any, Any]) -> TypeError
         "it is an async function in disguise (a lambda, partial or callable object "
         "returning a coroutine); await it directly instead"
     )
+
+
+class _HoldsException(Protocol):
+    exception: BaseException | None
+
+
+def take_exception(work: _HoldsException) -> BaseException | None:
+    """Return the exception the work's function raised, forgetting it (no reference cycle)."""
+    exc, work.exception = work.exception, None
+    return exc
+
+
+def reraise(work: _HoldsException) -> NoReturn:
+    """Raise the exception the work's function raised."""
+    exc = take_exception(work)
+    assert exc is not None
+    try:
+        raise exc
+    finally:
+        del exc
 
 
 class ThreadWork(Link, Generic[T]):
@@ -74,20 +94,6 @@ class ThreadWork(Link, Generic[T]):
         if isinstance(result, CoroutineType):
             raise returned_coroutine(self.fn, result)
         return result
-
-    def take_exception(self) -> BaseException | None:
-        """Return the exception the function raised, forgetting it (no reference cycle)."""
-        exc, self.exception = self.exception, None
-        return exc
-
-    def reraise(self) -> NoReturn:
-        """Raise the exception the function raised."""
-        exc = self.take_exception()
-        assert exc is not None
-        try:
-            raise exc
-        finally:
-            del exc
 
 
 class AsyncioLink(Link):
@@ -177,20 +183,6 @@ class AsyncioThreadWork(AsyncioLink, Generic[T]):
                 except RuntimeError:  # pragma: no cover - the loop closed meanwhile
                     pass
 
-    def take_exception(self) -> BaseException | None:
-        """Return the exception the function raised, forgetting it (no reference cycle)."""
-        exc, self.exception = self.exception, None
-        return exc
-
-    def reraise(self) -> NoReturn:
-        """Raise the exception the function raised."""
-        exc = self.take_exception()
-        assert exc is not None
-        try:
-            raise exc
-        finally:
-            del exc
-
     def _wake(self) -> None:
         waiter = self.waiter
         if waiter is not None and not waiter.done():
@@ -217,7 +209,7 @@ class AsyncioThreadWork(AsyncioLink, Generic[T]):
                 except asyncio.CancelledError:
                     pass  # already cancelled; the thread must finish first
         self.waiter = None
-        exc = self.take_exception()
+        exc = take_exception(self)
         if exc is None or isinstance(exc, asyncio.CancelledError):
             raise cancel
         try:

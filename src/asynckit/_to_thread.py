@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar, overload
 
 import sniffio
 
-from asynckit._thread_work import FAILED, AsyncioThreadWork, TrioNativeWork
+from asynckit._thread_work import FAILED, AsyncioThreadWork, TrioNativeWork, reraise
 
 if sys.version_info >= (3, 11):
     from typing import TypeVarTuple, Unpack
@@ -122,7 +122,7 @@ async def run_in_thread(
         if limiter is not None:
             limiter.release_on_behalf_of(work)
     if result is FAILED:
-        work.reraise()
+        reraise(work)
     return result
 
 
@@ -204,5 +204,5 @@ async def to_thread(  # type: ignore[misc]
     except asyncio.CancelledError as cancel:
         await work.cancelled(cancel)
     if result is FAILED:
-        work.reraise()
+        reraise(work)
     return result
