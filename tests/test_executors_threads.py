@@ -326,6 +326,35 @@ async def test_to_thread_limiter_bounds_concurrency() -> None:
     assert limiter.borrowed_tokens == 0
 
 
+async def test_to_thread_cancelled_while_waiting_for_the_limiter_never_runs() -> None:
+    limiter = anyio.CapacityLimiter(1)
+    started = threading.Event()
+    proceed = threading.Event()
+    ran: list[str] = []
+    scope = anyio.CancelScope()
+
+    async def waiting_caller() -> None:
+        with scope:
+            await asynckit.to_thread(ran.append, "second", limiter=limiter)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(
+            functools.partial(asynckit.to_thread, _block, started, proceed, limiter=limiter)
+        )
+        await anyio.to_thread.run_sync(started.wait)
+        tg.start_soon(waiting_caller)
+        await anyio.wait_all_tasks_blocked()
+        assert limiter.statistics().tasks_waiting == 1
+        scope.cancel()
+        await anyio.wait_all_tasks_blocked()
+        assert limiter.statistics().tasks_waiting == 0
+        assert limiter.borrowed_tokens == 1  # still the first call's
+        proceed.set()
+    assert scope.cancelled_caught
+    assert ran == []
+    assert limiter.borrowed_tokens == 0
+
+
 async def test_to_thread_limiter_none_and_keyword_arguments() -> None:
     assert await asynckit.to_thread(add, 1, 2, limiter=None) == 3
     assert await asynckit.to_thread(add, 1, 2, limiter=anyio.CapacityLimiter(1)) == 3
