@@ -37,23 +37,17 @@ import anyio
 from asynckit._debug_hooks import describe_task, loop_classes, suspended_at
 from asynckit._debug_report import Finding, SourceLocation, call_site
 from asynckit._taskgroup_asyncio import AsyncioGroupMixin
-from asynckit._taskhandle import AsyncioTaskHandle
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from types import FrameType
 
 _ANYIO_DIR = os.path.dirname(anyio.__file__)
-# What a task group's done callback is bound to: asyncio's group, asynckit's group or
-# the handle of its child.
+# What a task group's done callback is bound to: asyncio's group or asynckit's.
 if sys.version_info >= (3, 11):
-    _GROUP_OWNERS: tuple[type[Any], ...] = (
-        AsyncioGroupMixin,
-        AsyncioTaskHandle,
-        asyncio.TaskGroup,
-    )
+    _GROUP_OWNERS: tuple[type[Any], ...] = (AsyncioGroupMixin, asyncio.TaskGroup)
 else:  # pragma: no cover - Python 3.10
-    _GROUP_OWNERS = (AsyncioGroupMixin, AsyncioTaskHandle)
+    _GROUP_OWNERS = (AsyncioGroupMixin,)
 _current: TaskTracker | None = None
 _patched: list[tuple[Any, str, Any]] = []
 _Stack = tuple[tuple[str, int, str], ...]

@@ -9,6 +9,7 @@ costs several times more per child); on trio each group wraps a trio nursery
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import enum
 import sys
 import types
@@ -23,7 +24,7 @@ from asynckit._taskgroup_asyncio import (
     wait_uncancellable,
 )
 from asynckit._taskgroup_cancel import ParentCancellation
-from asynckit._taskhandle import AsyncioTaskHandle, TaskHandle
+from asynckit._taskhandle import AsyncioTaskHandle, TaskHandle, new_handle
 from asynckit._taskstatus import (
     AsyncioTaskStatus,
     call_for_coroutine,
@@ -37,7 +38,6 @@ else:  # pragma: no cover - exercised by the 3.10 test run
     from typing_extensions import Self, TypeVarTuple, Unpack
 
 if TYPE_CHECKING:
-    import contextvars
     from collections.abc import Awaitable, Callable, Coroutine
     from types import TracebackType
 
@@ -129,6 +129,7 @@ class TaskGroup(AsyncioGroupMixin):
         self._starting: dict[asyncio.Task[Any], asyncio.Future[Any]] = {}
         self._handles: list[TaskHandle[Any]] | None = [] if keep_results else None
         self._trio: TrioGroup | None = None
+        self._task_type: type[asyncio.Task[Any]] | None = None
         # create_task() may take its fast path: asyncio, open, not cancelling,
         # no limit.
         self._fast = False
@@ -167,7 +168,12 @@ class TaskGroup(AsyncioGroupMixin):
             if self._cancel_on_enter:
                 self.cancel()
             return self
-        self._loop = asyncio.get_running_loop()
+        self._loop = loop = asyncio.get_running_loop()
+        self._task_type = (
+            asyncio.Task
+            if type(loop).create_task is asyncio.BaseEventLoop.create_task and not loop.get_debug()
+            else None
+        )
         parent = asyncio.current_task(self._loop)
         if parent is None:
             raise RuntimeError(f"TaskGroup {self!r} cannot determine the parent task")
@@ -176,6 +182,7 @@ class TaskGroup(AsyncioGroupMixin):
         # One bound method as every child's done callback, rather than one per
         # child; dropped at exit (it refers back to the group).
         self._child_done = self._on_child_done
+        self._child_done_context = contextvars.copy_context()
         if self._limit is not None:
             self._slots = asyncio.Semaphore(self._limit)
         self._state = _State.OPEN
@@ -262,11 +269,18 @@ class TaskGroup(AsyncioGroupMixin):
         """
         if self._fast and context is None and type(coro) is _CoroutineType:
             # The common case, inlined: an open asyncio group without a limit.
-            handle: AsyncioTaskHandle[T] = AsyncioTaskHandle(coro, self)
-            task = self._loop.create_task(guard(handle, coro), name=name)  # type: ignore[union-attr]
+            handle: AsyncioTaskHandle[T] = new_handle()
+            handle._coro = coro
+            handle._base_exc = None
+            loop: Any = self._loop
+            if self._task_type is not None and loop._task_factory is None:
+                # What BaseEventLoop.create_task() does then, without its frame.
+                task = self._task_type(guard(handle, coro), loop=loop, name=name)
+            else:
+                task = loop.create_task(guard(handle, coro), name=name)
             handle._task = task
             self._tasks[task] = handle
-            task.add_done_callback(self._child_done)
+            task.add_done_callback(self._child_done, context=self._child_done_context)
             if self._handles is not None:
                 self._handles.append(handle)
             if self._aborting:

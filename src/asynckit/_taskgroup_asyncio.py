@@ -13,7 +13,7 @@ import sys
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from asynckit._taskgroup_cancel import UNCANCEL_DISARMS, ParentCancellation, cancel_is_armed
-from asynckit._taskhandle import AsyncioTaskHandle, TaskHandle
+from asynckit._taskhandle import AsyncioTaskHandle, TaskHandle, new_handle
 from asynckit._taskstatus import run_in_context
 
 if sys.version_info < (3, 11):  # pragma: no cover - exercised by the 3.10 test run
@@ -38,10 +38,13 @@ async def guard(handle: AsyncioTaskHandle[Any], coro: Coroutine[Any, Any, T]) ->
 
 
 async def guard_limited(
-    handle: AsyncioTaskHandle[Any], coro: Coroutine[Any, Any, T], slots: asyncio.Semaphore
+    group: AsyncioGroupMixin,
+    handle: AsyncioTaskHandle[Any],
+    coro: Coroutine[Any, Any, T],
+    slots: asyncio.Semaphore,
 ) -> T | None:
     if not handle._holds_slot:
-        if handle._group._aborting:  # type: ignore[union-attr]
+        if group._aborting:
             # Shut down before this child got a slot: it never starts.
             coro.close()
             raise asyncio.CancelledError
@@ -206,14 +209,16 @@ class AsyncioGroupMixin:
         acquired: bool,
     ) -> AsyncioTaskHandle[T]:
         assert self._loop is not None
-        handle: AsyncioTaskHandle[T] = AsyncioTaskHandle(coro, self)
+        handle = new_handle()
+        handle._coro = coro
+        handle._base_exc = None
         slots = self._slots
         wrapper: Coroutine[Any, Any, Any]
         if slots is None:
             wrapper = guard(handle, coro)
         else:
             handle._holds_slot = acquired
-            wrapper = guard_limited(handle, coro, slots)
+            wrapper = guard_limited(self, handle, coro, slots)
         if context is None:
             task = self._loop.create_task(wrapper, name=name)
         elif sys.version_info >= (3, 11):
@@ -241,7 +246,20 @@ class AsyncioGroupMixin:
             cancel_child(task)
 
     def _on_child_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.pop(task)._on_done(task)
+        # Every child's done callback. The common case (a child that returned)
+        # costs what asyncio.TaskGroup's does: the rest is in _on_task_done().
+        handle = self._tasks.pop(task)
+        if self._on_completed_fut is not None and not self._tasks:
+            self._wake_exit()
+        if (
+            task.cancelled()
+            or task.exception() is not None
+            or handle._base_exc is not None
+            or self._starting
+        ):
+            self._on_task_done(handle, task)
+        if self._handles is not None:
+            handle._settle(task)
 
     def _wake_exit(self) -> None:
         fut = self._on_completed_fut
@@ -258,7 +276,7 @@ class AsyncioGroupMixin:
             coro = handle._coro
             assert coro is not None
             coro.close()
-            if handle._holds_slot:
+            if self._slots is not None and handle._holds_slot:
                 # Cancelled before its first step, holding the slot that
                 # wait_create_task() acquired for it.
                 handle._holds_slot = False

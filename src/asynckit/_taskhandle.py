@@ -10,26 +10,13 @@ result or raises its exception.
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Coroutine, Generator
-    from typing import Protocol
+    from collections.abc import Callable, Coroutine, Generator
 
     import trio
-
-    class AsyncioGroup(Protocol):
-        _aborting: bool
-        _tasks: dict[asyncio.Task[Any], AsyncioTaskHandle[Any]]
-        _on_completed_fut: asyncio.Future[bool] | None
-        _starting: dict[asyncio.Task[Any], asyncio.Future[Any]]
-
-        def _wake_exit(self) -> None: ...
-
-        def _on_task_done(
-            self, handle: AsyncioTaskHandle[Any], task: asyncio.Task[Any]
-        ) -> None: ...
-
 
 T_co = TypeVar("T_co", covariant=True)
 
@@ -150,39 +137,37 @@ class AsyncioTaskHandle(TaskHandle[T_co]):
     ``_base_exc`` holds a :exc:`KeyboardInterrupt` or :exc:`SystemExit` raised by the
     child: the group's guard catches it inside the task (so that it does not escape
     into the event loop, python/cpython#102572) and the task itself ends normally.
-    Once the child is done the handle keeps its outcome (``_value``, ``_base_exc``,
-    ``_name``) and drops the task and the coroutines, so that a group keeping the
-    handles of many children keeps little more than their results.
+    While the child runs (and after, if its group keeps no results) the handle is a
+    view of its task. A group that keeps results settles each handle when its child
+    is done: the handle then keeps the outcome (``_value``, ``_base_exc``, ``_name``)
+    and drops the task and the coroutines, so that keeping the handles of many
+    children keeps little more than their results.
+
+    The group creates handles with :func:`new_handle` and sets ``_coro``, ``_base_exc``
+    and ``_task`` itself (``_holds_slot`` too, in a group with a limit): no
+    ``__init__`` call on the hot path.
     """
 
-    __slots__ = ("_base_exc", "_coro", "_group", "_holds_slot", "_name", "_task", "_value")
+    __slots__ = ("_base_exc", "_coro", "_holds_slot", "_name", "_task", "_value")
 
-    def __init__(self, coro: Coroutine[Any, Any, Any], group: AsyncioGroup) -> None:
-        self._coro: Coroutine[Any, Any, Any] | None = coro
-        self._group: AsyncioGroup | None = group
-        self._task: asyncio.Task[Any] | None = None
-        self._base_exc: BaseException | None = None
-        self._holds_slot = False
+    _coro: Coroutine[Any, Any, Any] | None
+    _task: asyncio.Task[Any] | None
+    _base_exc: BaseException | None
+    _holds_slot: bool
+    _name: str
+    _value: Any
 
-    def _on_done(self, task: asyncio.Task[Any]) -> None:
-        # Called by the group's done callback once it has removed the task from
-        # its children; the common case (success) is handled here, everything
-        # else by the group.
-        group: AsyncioGroup = self._group  # type: ignore[assignment]
-        if not group._tasks and group._on_completed_fut is not None:
-            group._wake_exit()
+    def _settle(self, task: asyncio.Task[Any]) -> None:
+        # Keep the outcome, drop the task (and with it both coroutines).
         if task.cancelled():
-            group._on_task_done(self, task)
             self._value = _CANCELLED_VALUE
         else:
             exc = task.exception()
-            if exc is not None or self._base_exc is not None or group._starting:
-                group._on_task_done(self, task)
             if self._base_exc is None:
                 self._base_exc = exc
             self._value = task.result() if exc is None else None
         self._name = task.get_name()
-        self._task = self._coro = self._group = None
+        self._task = self._coro = None
 
     @property
     def name(self) -> str:
@@ -234,6 +219,12 @@ class AsyncioTaskHandle(TaskHandle[T_co]):
         if task is not None:
             yield from task.__await__()
         return self.result()
+
+
+new_handle: Callable[[], AsyncioTaskHandle[Any]] = functools.partial(
+    object.__new__, AsyncioTaskHandle
+)
+"""A blank :class:`AsyncioTaskHandle` (without a Python-level call), for the group to fill in."""
 
 
 class TrioTaskHandle(TaskHandle[T_co]):
