@@ -169,6 +169,7 @@ def test_task_group_children_belong_to_their_group(tracker: _debug_tasks.TaskTra
         async with contextlib.AsyncExitStack() as stack:
             ours = await stack.enter_async_context(asynckit.TaskGroup())
             ours.start_soon(forever)
+            ours.create_task(forever())
             theirs = await stack.enter_async_context(anyio.create_task_group())
             theirs.start_soon(forever)
             if sys.version_info >= (3, 11):

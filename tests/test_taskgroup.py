@@ -20,7 +20,7 @@ if sys.version_info < (3, 11):
 
 
 async def test_results_in_creation_order() -> None:
-    async with TaskGroup() as tg:
+    async with TaskGroup(keep_results=True) as tg:
         handles = [tg.create_task(returns(i)) for i in range(5)]
         handles.append(tg.start_soon(returns, 5))
     assert tg.results() == [0, 1, 2, 3, 4, 5]
@@ -29,7 +29,7 @@ async def test_results_in_creation_order() -> None:
 
 
 async def test_empty_group() -> None:
-    async with TaskGroup() as tg:
+    async with TaskGroup(keep_results=True) as tg:
         pass
     assert tg.results() == []
     assert "state=closed" in repr(tg)
@@ -66,7 +66,7 @@ async def test_handle_api_while_running_and_after() -> None:
 
 
 async def test_cancel_one_child_only() -> None:
-    async with TaskGroup() as tg:
+    async with TaskGroup(keep_results=True) as tg:
         victim = tg.create_task(hangs())
         other = tg.create_task(returns(1))
         await anyio.wait_all_tasks_blocked()
@@ -85,7 +85,7 @@ async def test_cancel_one_child_only() -> None:
 async def test_child_error_cancels_siblings_and_body() -> None:
     body_cancelled = False
     with pytest.raises(ExceptionGroup) as info:
-        async with TaskGroup() as tg:
+        async with TaskGroup(keep_results=True) as tg:
             sibling = tg.create_task(hangs())
             failing = tg.create_task(raises(Boom("x")))
             try:
@@ -218,7 +218,7 @@ async def test_children_may_add_siblings_while_exiting() -> None:
             tg.create_task(spawner(tg, depth - 1))
         return depth
 
-    async with TaskGroup() as tg:
+    async with TaskGroup(keep_results=True) as tg:
         tg.create_task(spawner(tg, 3))
     assert sorted(tg.results()) == [0, 1, 2, 3]
 
@@ -251,18 +251,19 @@ async def test_names() -> None:
     assert started.name == "two"
 
 
-async def test_keep_results_false() -> None:
-    async with TaskGroup(keep_results=False) as tg:
+@pytest.mark.parametrize("keep_results", [{}, {"keep_results": False}])
+async def test_results_need_keep_results(keep_results: dict[str, bool]) -> None:
+    async with TaskGroup(**keep_results) as tg:
         handle = tg.create_task(returns(1))
     assert handle.result() == 1
-    with pytest.raises(RuntimeError, match="keep_results=False"):
+    with pytest.raises(RuntimeError, match=r"TaskGroup\(keep_results=True\)"):
         tg.results()
-    with pytest.raises(RuntimeError, match="keep_results=False"):
+    with pytest.raises(RuntimeError, match=r"TaskGroup\(keep_results=True\)"):
         _ = tg.handles
 
 
 async def test_results_before_exit() -> None:
-    async with TaskGroup() as tg:
+    async with TaskGroup(keep_results=True) as tg:
         with pytest.raises(RuntimeError, match="has not exited"):
             tg.results()
 
@@ -300,7 +301,7 @@ async def test_supervisor_mode_keeps_siblings_running() -> None:
         return "survived"
 
     with pytest.raises(ExceptionGroup) as info:
-        async with TaskGroup(cancel_on_error=False) as tg:
+        async with TaskGroup(cancel_on_error=False, keep_results=True) as tg:
             survivor = tg.create_task(waits())
             tg.create_task(raises(Boom()))
             tg.create_task(raises(ValueError()))

@@ -351,3 +351,58 @@ async def test_wait_create_task_refused_after_its_checkpoint() -> None:
         await ready.wait()
         tg.cancel()
     assert refused == [True]
+
+
+# Children of an open group that keeps no results run in a guard that the group
+# advances to its first step before it makes their task, so that they need no done
+# callback: whatever happens to such a task before its first step, the group hears.
+
+
+def _is_eager() -> bool:
+    return asyncio.get_running_loop().get_task_factory() is not None
+
+
+async def test_child_cancelled_from_outside_before_its_first_step() -> None:
+    started: list[str] = []
+
+    async def child() -> None:
+        started.append("child")
+        await asyncio.sleep(0)
+
+    async with TaskGroup() as tg:
+        handle = tg.create_task(child(), name="victim")
+        for task in asyncio.all_tasks():
+            if task.get_name() == "victim":
+                task.cancel()
+    assert handle.cancelled()
+    # Never started (so closed, not left never-awaited), unless it ran eagerly.
+    assert started == (["child"] if _is_eager() else [])
+
+
+async def test_handle_cancelled_before_its_first_step() -> None:
+    async with TaskGroup() as tg:
+        handle = tg.create_task(asyncio.sleep(10))
+        assert handle.cancel()
+    assert handle.cancelled()
+
+
+async def test_task_refused_by_its_constructor_closes_the_child(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def child() -> None:
+        raise AssertionError("never runs")  # pragma: no cover
+
+    def refuse(*args: object, **kwargs: object) -> asyncio.Task[Any]:
+        raise RuntimeError("refused")
+
+    loop = asyncio.get_running_loop()
+    if type(loop).create_task is not asyncio.BaseEventLoop.create_task or _is_eager():
+        pytest.skip("the loop makes its own tasks")
+    async with TaskGroup() as tg:
+        assert tg._open_type is not None
+        monkeypatch.setattr(tg, "_open_type", refuse)
+        with pytest.raises(RuntimeError, match="refused"):
+            tg.create_task(child())
+        monkeypatch.undo()
+        tg.create_task(asyncio.sleep(0))
+    assert not tg._tasks

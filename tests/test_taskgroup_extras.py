@@ -43,7 +43,7 @@ async def test_start_without_value() -> None:
         await anyio.lowlevel.checkpoint()
         return "ran"
 
-    async with TaskGroup() as tg:
+    async with TaskGroup(keep_results=True) as tg:
         assert await tg.start(ready, name="ready") is None
     assert tg.results() == ["ran"]
     assert tg.handles[0].name == "ready"
@@ -228,7 +228,7 @@ async def test_limit_bounds_concurrency_and_waiting_children_are_unstarted() -> 
         running -= 1
         return i
 
-    async with TaskGroup(limit=2) as tg:
+    async with TaskGroup(limit=2, keep_results=True) as tg:
         for i in range(6):
             tg.create_task(worker(i))
         await anyio.wait_all_tasks_blocked()
@@ -297,7 +297,7 @@ async def test_wait_create_task_applies_back_pressure() -> None:
             await tg.wait_create_task(waiter())
             added += 1
 
-    async with TaskGroup(limit=2) as tg, TaskGroup() as producers:
+    async with TaskGroup(limit=2, keep_results=True) as tg, TaskGroup() as producers:
         producers.create_task(producer(tg))
         await anyio.wait_all_tasks_blocked()
         assert added == 2

@@ -75,3 +75,31 @@ def test_cancel_with_body_in_exit_and_failing_last_child(
             loop.run_until_complete(main())
     finally:
         loop.close()
+
+
+def test_cancelling_every_task_at_once_reaches_children_that_never_started(
+    asyncio_loop_factory: Callable[[], asyncio.AbstractEventLoop],
+) -> None:
+    # As Runner.close() does at shutdown: every task is cancelled at once, among
+    # them children the loop has not stepped yet. The group still hears of each.
+    started: list[int] = []
+
+    async def child(n: int) -> None:
+        started.append(n)
+
+    async def main() -> None:
+        async with TaskGroup() as tg:
+            for n in range(3):
+                tg.create_task(child(n))
+            for task in asyncio.all_tasks():
+                task.cancel()
+            await asyncio.sleep(3600)
+
+    loop = asyncio_loop_factory()
+    try:
+        with pytest.raises(asyncio.CancelledError):
+            loop.run_until_complete(main())
+        eager = loop.get_task_factory() is not None
+    finally:
+        loop.close()
+    assert started == ([0, 1, 2] if eager else [])

@@ -44,6 +44,7 @@ class Group:
     body: str  # "end", "raise", "cancel"
     cancel_on_error: bool
     limit: int | None
+    keep_results: bool
 
 
 Node = Leaf | Group
@@ -73,6 +74,7 @@ def groups(children: st.SearchStrategy[Node]) -> st.SearchStrategy[Node]:
         body=st.sampled_from(["end", "end", "raise", "cancel"]),
         cancel_on_error=st.booleans(),
         limit=st.one_of(st.none(), st.integers(1, 3)),
+        keep_results=st.booleans(),
     )
 
 
@@ -96,11 +98,15 @@ async def run_leaf(leaf: Leaf, run: Run) -> int:
 
 
 async def run_group(group: Group, run: Run) -> None:
-    async with TaskGroup(cancel_on_error=group.cancel_on_error, limit=group.limit) as tg:
+    async with TaskGroup(
+        cancel_on_error=group.cancel_on_error, limit=group.limit, keep_results=group.keep_results
+    ) as tg:
+        handles: list[TaskHandle[Any]] = []
         victims: list[TaskHandle[Any]] = []
         for child in group.children:
             coro = run_leaf(child, run) if isinstance(child, Leaf) else run_group(child, run)
             handle = tg.create_task(coro)
+            handles.append(handle)
             run.handles.append(handle)
             if isinstance(child, Leaf) and child.kind == "victim":
                 victims.append(handle)
@@ -113,8 +119,10 @@ async def run_group(group: Group, run: Run) -> None:
             isinstance(c, Leaf) and c.kind == "hang" for c in group.children
         ):
             tg.cancel()
-    if not any(h.cancelled() or h.exception() for h in tg.handles):
-        assert len(tg.results()) == len(group.children)
+    if group.keep_results:
+        assert tg.handles == handles
+        if not any(h.cancelled() or h.exception() for h in handles):
+            assert len(tg.results()) == len(group.children)
 
 
 def error_ids(exc: BaseException) -> tuple[set[int], int]:

@@ -36,13 +36,14 @@ import anyio
 
 from asynckit._debug_hooks import describe_task, loop_classes, suspended_at
 from asynckit._debug_report import Finding, SourceLocation, call_site
-from asynckit._taskgroup_asyncio import AsyncioGroupMixin
+from asynckit._taskgroup_asyncio import AsyncioGroupMixin, guard, guard_limited, guard_open
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from types import FrameType
 
 _ANYIO_DIR = os.path.dirname(anyio.__file__)
+_GUARD_CODES = (guard.__code__, guard_limited.__code__, guard_open.__code__)
 # What a task group's done callback is bound to: asyncio's group or asynckit's.
 if sys.version_info >= (3, 11):
     _GROUP_OWNERS: tuple[type[Any], ...] = (AsyncioGroupMixin, asyncio.TaskGroup)
@@ -177,7 +178,9 @@ def _cancel_delivered(task: asyncio.Task[Any]) -> bool:  # pragma: no cover - Py
 
 
 def _in_task_group(task: asyncio.Task[Any]) -> bool:
-    """Whether ``task`` is a child of a task group, found by the group's done callback."""
+    """Whether ``task`` is a child of a task group, found by its coroutine or done callback."""
+    if getattr(task.get_coro(), "cr_code", None) in _GUARD_CODES:
+        return True  # asynckit's children run in one of its group's guards
     # ``_callbacks`` lists (callback, context) pairs in the C and Python futures alike.
     for callback, _ in getattr(task, "_callbacks", None) or ():
         if isinstance(getattr(callback, "__self__", None), _GROUP_OWNERS):

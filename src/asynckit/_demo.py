@@ -243,12 +243,12 @@ async def _taskgroup() -> list[str]:
         raise ValueError(f"job {n} failed")
 
     lines: list[str] = []
-    async with TaskGroup(limit=4) as tg:
+    async with TaskGroup(limit=4, keep_results=True) as tg:
         for n in range(10):
             await tg.wait_create_task(square(n))
     lines.append(f"limit=4, 10 children, results in creation order: {tg.results()}")
 
-    supervisor = TaskGroup(cancel_on_error=False)
+    supervisor = TaskGroup(cancel_on_error=False, keep_results=True)
     try:
         async with supervisor:
             for n in range(6):

@@ -21,6 +21,7 @@ from asynckit._taskgroup_asyncio import (
     AsyncioGroupMixin,
     cancel_child,
     guard,
+    guard_open,
     wait_uncancellable,
 )
 from asynckit._taskgroup_cancel import ParentCancellation
@@ -88,8 +89,11 @@ class TaskGroup(AsyncioGroupMixin):
             :exc:`KeyboardInterrupt`, :exc:`SystemExit` or an error in the body
             still cancels everything.)
         keep_results: Keep every child's handle so that :meth:`results` and
-            :attr:`handles` report them all after exit. ``False`` keeps memory
-            bounded by the running children, for groups that run millions.
+            :attr:`handles` report them all after exit; this costs memory for
+            each child until the group is gone. ``False`` (the default), as with
+            :class:`asyncio.TaskGroup`: a finished child is forgotten, so memory
+            stays bounded by the running children, however many a long-lived
+            group runs.
 
     Raises:
         TypeError: ``limit`` is not an int.
@@ -97,7 +101,7 @@ class TaskGroup(AsyncioGroupMixin):
 
     Example::
 
-        async with TaskGroup(limit=10) as tg:
+        async with TaskGroup(limit=10, keep_results=True) as tg:
             for url in urls:
                 tg.create_task(fetch(url))
         pages = tg.results()
@@ -110,7 +114,7 @@ class TaskGroup(AsyncioGroupMixin):
         *,
         limit: int | None = None,
         cancel_on_error: bool = True,
-        keep_results: bool = True,
+        keep_results: bool = False,
     ) -> None:
         self._limit = _validate_limit(limit)
         self._cancel_on_error = cancel_on_error
@@ -129,7 +133,7 @@ class TaskGroup(AsyncioGroupMixin):
         self._starting: dict[asyncio.Task[Any], asyncio.Future[Any]] = {}
         self._handles: list[TaskHandle[Any]] | None = [] if keep_results else None
         self._trio: TrioGroup | None = None
-        self._task_type: type[asyncio.Task[Any]] | None = None
+        self._open_type: type[asyncio.Task[Any]] | None = None
         # create_task() may take its fast path: asyncio, open, not cancelling,
         # no limit.
         self._fast = False
@@ -169,9 +173,9 @@ class TaskGroup(AsyncioGroupMixin):
                 self.cancel()
             return self
         self._loop = loop = asyncio.get_running_loop()
-        self._task_type = (
+        self._open_type = (
             asyncio.Task
-            if type(loop).create_task is asyncio.BaseEventLoop.create_task and not loop.get_debug()
+            if type(loop).create_task is asyncio.BaseEventLoop.create_task and self._handles is None
             else None
         )
         parent = asyncio.current_task(self._loop)
@@ -273,18 +277,27 @@ class TaskGroup(AsyncioGroupMixin):
             handle._coro = coro
             handle._base_exc = None
             loop: Any = self._loop
-            if self._task_type is not None and loop._task_factory is None:
-                # What BaseEventLoop.create_task() does then, without its frame.
-                task = self._task_type(guard(handle, coro), loop=loop, name=name)
+            if self._open_type is not None and loop._task_factory is None:
+                # What BaseEventLoop.create_task() does then, without its frame,
+                # for a child that needs no done callback (see guard_open).
+                wrapper = guard_open(self, handle, coro)
+                wrapper.send(None)
+                try:
+                    task = self._open_type(wrapper, loop=loop, name=name)
+                except BaseException:
+                    wrapper.close()  # and with it the child
+                    raise
+                handle._task = task
+                self._tasks[task] = handle
             else:
                 task = loop.create_task(guard(handle, coro), name=name)
-            handle._task = task
-            self._tasks[task] = handle
-            task.add_done_callback(self._child_done, context=self._child_done_context)
+                handle._task = task
+                self._tasks[task] = handle
+                task.add_done_callback(self._child_done, context=self._child_done_context)
             if self._handles is not None:
                 self._handles.append(handle)
             if self._aborting:
-                cancel_child(task)  # see _spawn
+                cancel_child(task, handle)  # see _spawn
             return handle
         check_coroutine(coro)
         self._check_can_spawn(coro)
@@ -465,10 +478,13 @@ class TaskGroup(AsyncioGroupMixin):
         """The handles of all children so far, in creation order.
 
         Raises:
-            RuntimeError: The group was created with ``keep_results=False``.
+            RuntimeError: The group was created without ``keep_results=True``.
         """
         if self._handles is None:
-            raise RuntimeError(f"{self!r} keeps no handles: it was created with keep_results=False")
+            raise RuntimeError(
+                f"{self!r} keeps no handles: create it with TaskGroup(keep_results=True) "
+                "to keep them, or keep the handles create_task() returns"
+            )
         return list(self._handles)
 
     def results(self) -> list[Any]:
@@ -478,8 +494,8 @@ class TaskGroup(AsyncioGroupMixin):
             One result per child, in the order the children were created.
 
         Raises:
-            RuntimeError: The group has not exited yet, was created with
-                ``keep_results=False``, or a child failed or was cancelled (its
+            RuntimeError: The group has not exited yet, was created without
+                ``keep_results=True``, or a child failed or was cancelled (its
                 outcome is on its handle, see :attr:`handles`).
         """
         handles = self.handles

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import sys
+import types
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from asynckit._taskgroup_cancel import UNCANCEL_DISARMS, ParentCancellation, cancel_is_armed
@@ -21,7 +22,7 @@ if sys.version_info < (3, 11):  # pragma: no cover - exercised by the 3.10 test 
 
 if TYPE_CHECKING:
     import contextvars
-    from collections.abc import Callable, Coroutine
+    from collections.abc import Callable, Coroutine, Generator
 
 T = TypeVar("T")
 
@@ -35,6 +36,51 @@ async def guard(handle: AsyncioTaskHandle[Any], coro: Coroutine[Any, Any, T]) ->
     except (KeyboardInterrupt, SystemExit) as exc:
         handle._base_exc = exc
         return None
+
+
+@types.coroutine
+def _first_step() -> Generator[None, None, None]:
+    yield
+
+
+async def guard_open(
+    group: AsyncioGroupMixin, handle: AsyncioTaskHandle[Any], coro: Coroutine[Any, Any, T]
+) -> T | None:
+    # The child of an open group without a limit that keeps no results, created
+    # by TaskGroup.create_task(). The group advances this coroutine to its first
+    # suspension before it makes the task, so that whatever happens to the task,
+    # even a cancellation before its first step, runs code below. Then a child
+    # that returns needs no done callback: it leaves the group here, which saves
+    # what the loop spends to schedule and run a callback, for each child.
+    try:
+        await _first_step()  # the task's first step resumes from here
+    except BaseException:
+        # Cancelled before its first step (or closed): the child never starts.
+        coro.close()
+        task = getattr(handle, "_task", None)  # None: the task could not be made
+        if task is not None:
+            task.add_done_callback(group._child_done)
+        raise
+    try:
+        result = await coro
+    except (KeyboardInterrupt, SystemExit) as exc:
+        # See guard().
+        handle._base_exc = exc
+        handle._task.add_done_callback(group._child_done)  # type: ignore[union-attr]
+        return None
+    except BaseException:
+        # Failed or cancelled: the done callback reads the outcome once the task
+        # has it (which also marks its exception retrieved).
+        handle._task.add_done_callback(group._child_done)  # type: ignore[union-attr]
+        raise
+    tasks = group._tasks
+    del tasks[handle._task]  # type: ignore[arg-type]
+    if not tasks and group._on_completed_fut is not None:
+        group._wake_exit()
+    return result
+
+
+_GUARD_OPEN_CODE = guard_open.__code__
 
 
 async def guard_limited(
@@ -236,14 +282,14 @@ class AsyncioGroupMixin:
         if self._aborting:
             # An eager child failed inside create_task() and aborted the group
             # before this task joined it (gh-155418 upstream).
-            cancel_child(task)
+            cancel_child(task, handle)
         return handle
 
     def _abort(self) -> None:
         self._aborting = True
         self._fast = False
-        for task in self._tasks:
-            cancel_child(task)
+        for task, handle in self._tasks.items():
+            cancel_child(task, handle)
 
     def _on_child_done(self, task: asyncio.Task[Any]) -> None:
         # Every child's done callback. The common case (a child that returned)
@@ -341,11 +387,14 @@ async def wait_uncancellable(task: asyncio.Task[Any]) -> None:
             continue
 
 
-def cancel_child(task: asyncio.Task[Any]) -> None:
+def cancel_child(task: asyncio.Task[Any], handle: AsyncioTaskHandle[Any]) -> None:
     if task.done():
         return
     coro = task.get_coro()
-    if inspect.iscoroutine(coro):
+    if getattr(coro, "cr_code", None) is _GUARD_OPEN_CODE:
+        # Advanced to its first step by create_task(): look at the child.
+        created = inspect.getcoroutinestate(handle._coro) == inspect.CORO_CREATED  # type: ignore[arg-type]
+    elif inspect.iscoroutine(coro):
         created = inspect.getcoroutinestate(coro) == inspect.CORO_CREATED
     else:  # run_in_context() on Python 3.10
         created = inspect.getgeneratorstate(coro) == inspect.GEN_CREATED  # type: ignore[arg-type]
