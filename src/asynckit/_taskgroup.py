@@ -25,7 +25,14 @@ from asynckit._taskgroup_asyncio import (
     wait_uncancellable,
 )
 from asynckit._taskgroup_cancel import ParentCancellation
-from asynckit._taskhandle import AsyncioTaskHandle, TaskHandle, new_handle
+from asynckit._taskhandle import (
+    _PENDING,
+    AsyncioTaskHandle,
+    TaskHandle,
+    TrioTaskHandle,
+    new_handle,
+    new_trio_handle,
+)
 from asynckit._taskstatus import (
     AsyncioTaskStatus,
     call_for_coroutine,
@@ -56,6 +63,10 @@ class _State(enum.Enum):
     OPEN = "open"
     EXITING = "exiting"
     CLOSED = "closed"
+
+
+# Module constants: reading an enum member off its class is slow on Python 3.11.
+_NEW, _OPEN, _EXITING, _CLOSED = _State.NEW, _State.OPEN, _State.EXITING, _State.CLOSED
 
 
 def _validate_limit(limit: int | None) -> int | None:
@@ -118,7 +129,7 @@ class TaskGroup(AsyncioGroupMixin):
     ) -> None:
         self._limit = _validate_limit(limit)
         self._cancel_on_error = cancel_on_error
-        self._state = _State.NEW
+        self._state = _NEW
         self._aborting = False
         self._cancel_on_enter = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -157,7 +168,7 @@ class TaskGroup(AsyncioGroupMixin):
     # ------------------------------------------------------------------ lifecycle
 
     async def __aenter__(self) -> Self:
-        if self._state is not _State.NEW:
+        if self._state is not _NEW:
             raise RuntimeError(f"TaskGroup {self!r} has already been entered")
         try:
             library = sniffio.current_async_library()
@@ -168,7 +179,7 @@ class TaskGroup(AsyncioGroupMixin):
 
             self._trio = TrioGroup(self, self._limit, self._cancel_on_error, self._handles)
             await self._trio.enter()
-            self._state = _State.OPEN
+            self._state = _OPEN
             if self._cancel_on_enter:
                 self.cancel()
             return self
@@ -189,7 +200,7 @@ class TaskGroup(AsyncioGroupMixin):
         self._child_done_context = contextvars.copy_context()
         if self._limit is not None:
             self._slots = asyncio.Semaphore(self._limit)
-        self._state = _State.OPEN
+        self._state = _OPEN
         self._fast = self._slots is None
         if self._cancel_on_enter:
             self.cancel()
@@ -204,13 +215,13 @@ class TaskGroup(AsyncioGroupMixin):
         del tb  # frames, kept alive by a traceback, can hold big objects
         try:
             if self._trio is not None:
-                self._state = _State.EXITING
+                self._state = _EXITING
                 return await self._trio.exit(et, exc)
             return await self._aexit(et, exc)
         finally:
             # Exceptions are heavy objects that can have reference cycles
             # (bad for the GC): keep none of them once the group has exited.
-            self._state = _State.CLOSED
+            self._state = _CLOSED
             if self._trio is None and not self._tasks:
                 del self._child_done
             self._parent_task = None
@@ -222,16 +233,16 @@ class TaskGroup(AsyncioGroupMixin):
     # ------------------------------------------------------------------ spawning
 
     def _set_exiting(self) -> None:
-        self._state = _State.EXITING
+        self._state = _EXITING
         self._fast = False
 
     def _check_can_spawn(self, coro: Coroutine[Any, Any, Any] | None) -> None:
         state = self._state
-        if state is _State.OPEN and not self._aborting:
+        if state is _OPEN and not self._aborting:
             return
-        if state is _State.NEW:
+        if state is _NEW:
             problem = "has not been entered"
-        elif state is _State.CLOSED or (state is _State.EXITING and not self._running()):
+        elif state is _CLOSED or (state is _EXITING and not self._running()):
             problem = "is finished: it is closed to new tasks"
         elif self._aborting:
             problem = "is shutting down: it is cancelling its tasks"
@@ -332,14 +343,28 @@ class TaskGroup(AsyncioGroupMixin):
         if (
             trio_group is not None
             and type(fn) is _FunctionType
-            and self._state is _State.OPEN
+            and self._state is _OPEN
             and not self._aborting
         ):
             # The common case on trio, inlined: an open group and an ``async def``.
             coro = fn(*args)
             if type(coro) is not _CoroutineType:
                 check_returned_coroutine(fn, coro)
-            return trio_group.spawn_soon(coro, name)
+            if trio_group._slots is not None:
+                return trio_group.spawn_soon(coro, name)
+            # trio_group.spawn_soon(coro, name) without a limit, inlined
+            if name is None:
+                name = coro.__qualname__
+            handle: TrioTaskHandle[T] = new_trio_handle()
+            handle._name = name
+            handle._scope = None
+            handle._state_ = _PENDING
+            handle._value = handle._exc = handle._event = None
+            trio_group._running += 1
+            if self._handles is not None:
+                self._handles.append(handle)
+            trio_group._nursery.start_soon(trio_group._child_plain_bound, handle, coro, name=name)
+            return handle
         self._check_can_spawn(None)
         coro = call_for_coroutine(fn, args)
         if trio_group is not None:
@@ -454,10 +479,10 @@ class TaskGroup(AsyncioGroupMixin):
         group is entered, the group is cancelled as soon as it is; called after it
         has finished, it does nothing.
         """
-        if self._state is _State.NEW:
+        if self._state is _NEW:
             self._cancel_on_enter = True
             return
-        if self._state is _State.CLOSED or (self._state is _State.EXITING and not self._running()):
+        if self._state is _CLOSED or (self._state is _EXITING and not self._running()):
             return
         if self._trio is not None:
             self._aborting = True
@@ -499,7 +524,7 @@ class TaskGroup(AsyncioGroupMixin):
                 outcome is on its handle, see :attr:`handles`).
         """
         handles = self.handles
-        if self._state is not _State.CLOSED:
+        if self._state is not _CLOSED:
             raise RuntimeError(f"{self!r} has not exited yet: results are known after exit")
         results: list[Any] = []
         for index, handle in enumerate(handles):

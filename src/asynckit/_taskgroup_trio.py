@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 import trio
 
-from asynckit._taskhandle import _CANCELLED, _FAILED, _FINISHED, TrioTaskHandle
+from asynckit._taskhandle import (
+    _CANCELLED,
+    _FAILED,
+    _FINISHED,
+    _PENDING,
+    TrioTaskHandle,
+    new_trio_handle,
+)
 from asynckit._taskstatus import call_for_coroutine, run_in_context
 
 if sys.version_info < (3, 11):  # pragma: no cover - exercised by the 3.10 test run
@@ -70,6 +77,7 @@ class TrioGroup:
 
     __slots__ = (
         "_cancel_on_error",
+        "_child_plain_bound",
         "_errors",
         "_handles",
         "_manager",
@@ -94,6 +102,7 @@ class TrioGroup:
         self._errors: list[BaseException] = []
         self._manager = trio.open_nursery(strict_exception_groups=True)
         self._nursery: trio.Nursery = None  # type: ignore[assignment]
+        self._child_plain_bound = self._child_plain
 
     async def enter(self) -> None:
         self._nursery = await self._manager.__aenter__()
@@ -105,12 +114,17 @@ class TrioGroup:
         """`spawn` for ``start_soon``: no context, no cancel scope of its own."""
         if name is None:
             name = coro.__qualname__ if type(coro) is _CoroutineType else _default_name(coro)
-        handle: TrioTaskHandle[Any] = TrioTaskHandle(name, None)
+        # TrioTaskHandle(name, None), without an __init__ call
+        handle: TrioTaskHandle[Any] = new_trio_handle()
+        handle._name = name
+        handle._scope = None
+        handle._state_ = _PENDING
+        handle._value = handle._exc = handle._event = None
         self._running += 1
         if self._handles is not None:
             self._handles.append(handle)
         if self._slots is None:
-            self._nursery.start_soon(self._child_plain, handle, coro, name=name)
+            self._nursery.start_soon(self._child_plain_bound, handle, coro, name=name)
         else:
             self._nursery.start_soon(self._child, handle, coro, False, None, name=name)
         return handle
@@ -266,6 +280,7 @@ class TrioGroup:
             return self._raise(error)
         finally:
             error = exc = None
+            del self._child_plain_bound  # a reference cycle
 
     def _raise(self, error: BaseException | None) -> bool:
         collected = self._errors

@@ -306,3 +306,9 @@ class TrioTaskHandle(TaskHandle[T_co]):
 
     def __await__(self) -> Generator[Any, Any, T_co]:
         return self._wait().__await__()
+
+
+new_trio_handle: Callable[[], TrioTaskHandle[Any]] = functools.partial(
+    object.__new__, TrioTaskHandle
+)
+"""A blank :class:`TrioTaskHandle` (without a Python-level call), for the group to fill in."""
