@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 from typing import Any
 
@@ -210,3 +211,50 @@ def test_no_loop_closes_coroutines(anyio_backend: Any) -> None:
 
 def test_bounded_future_class_is_a_future(anyio_backend: Any) -> None:
     assert issubclass(BoundedGatheringFuture, asyncio.Future)
+
+
+_var: contextvars.ContextVar[str] = contextvars.ContextVar("_var", default="unset")
+
+
+async def test_children_started_later_see_the_context_of_the_call() -> None:
+    # As with asyncio.gather, every child runs in its own copy of the caller's
+    # context as it was when gather() was called, even one started much later.
+    async def child(n: int) -> str:
+        seen = _var.get()
+        _var.set(f"child {n}")  # its own copy: no sibling sees this
+        await asyncio.sleep(0)
+        return seen
+
+    _var.set("at the call")
+    fut = asynckit.gather(*(child(n) for n in range(4)), limit=1)
+    _var.set("after the call")
+    assert await fut == ["at the call"] * 4
+    assert _var.get() == "after the call"
+
+
+async def test_a_task_factory_set_while_running_makes_the_later_children(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loop = asyncio.get_running_loop()
+    made: list[str] = []
+    previous = loop.get_task_factory()
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Future[Any]:
+        made.append(coro.__qualname__)
+        if previous is not None:
+            return previous(loop, coro, **kwargs)
+        return asyncio.Task(coro, loop=loop, **kwargs)
+
+    async def first() -> int:
+        loop.set_task_factory(factory)
+        await asyncio.sleep(0)
+        return 1
+
+    async def later() -> int:
+        return 2
+
+    try:
+        assert list(await asynckit.gather(first(), later(), later(), limit=1)) == [1, 2, 2]
+    finally:
+        loop.set_task_factory(previous)
+    assert made == [later.__qualname__] * 2

@@ -9,6 +9,7 @@ awaitables that are already futures run anyway and take no slot.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections import deque
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any
@@ -69,6 +70,15 @@ class BoundedGatheringFuture(asyncio.Future[list[Any]]):
         self._on_started_done: Callable[[asyncio.Future[Any]], None] | None = (
             self._started_child_done
         )
+        # The done callbacks all run in one copy of the caller's context (they set
+        # no context variable), rather than in a fresh copy each: the children
+        # they start copy it in turn, as they would the caller's.
+        self._callback_context = contextvars.copy_context()
+        # Make tasks as BaseEventLoop.create_task() does, without its frame, when
+        # the loop is one and has no task factory.
+        self._task_type: type[asyncio.Task[Any]] | None = (
+            asyncio.Task if type(loop).create_task is asyncio.BaseEventLoop.create_task else None
+        )
         for index, item in enumerate(() if coroutines_only else items):
             if asyncio.isfuture(item):
                 self._children[index] = item
@@ -83,17 +93,20 @@ class BoundedGatheringFuture(asyncio.Future[list[Any]]):
     def _fill(self) -> None:
         """Start waiting awaitables while a slot is free."""
         todo = self._todo
-        loop = self._loop
-        callback = self._on_started_done
+        loop: Any = self._loop
+        callback = self._on_started_done or self._started_child_done
+        context = self._callback_context
         while todo and self._in_flight < self._limit:
             index = todo.popleft()
             item = self._items[index]
             self._items[index] = None
             try:
-                if type(item) is CoroutineType:
-                    child = loop.create_task(item)
-                else:
+                if type(item) is not CoroutineType:
                     child = asyncio.ensure_future(item, loop=loop)  # type: ignore[arg-type]
+                elif self._task_type is not None and loop._task_factory is None:
+                    child = self._task_type(item, loop=loop)
+                else:
+                    child = loop.create_task(item)
             except BaseException:
                 # The loop refused the task (closed, or a failing task factory):
                 # close this coroutine and the rest.
@@ -102,7 +115,7 @@ class BoundedGatheringFuture(asyncio.Future[list[Any]]):
                 raise
             self._in_flight += 1
             self._children[index] = child
-            child.add_done_callback(callback or self._started_child_done)
+            child.add_done_callback(callback, context=context)
 
     def _close_unstarted(self) -> bool:
         """Close the coroutines not started yet; count them as finished."""
@@ -117,15 +130,36 @@ class BoundedGatheringFuture(asyncio.Future[list[Any]]):
         return True
 
     def _started_child_done(self, child: asyncio.Future[Any]) -> None:
-        self._in_flight -= 1
-        if not child.cancelled() and child.exception() is None and not self.done():
+        callback = self._on_started_done  # None once this future is done
+        # (Not exception() alone: on a cancelled child it would consume the
+        # CancelledError that result() must raise later.)
+        if not child.cancelled() and child.exception() is None and callback is not None:
             # Fast path: a child succeeded while the gather runs on.
             self._nfinished += 1
-            if self._todo:
-                self._fill()
-            elif self._nfinished == len(self._children):
-                self._finish()
+            todo = self._todo
+            if not todo:
+                self._in_flight -= 1
+                if self._nfinished == len(self._children):
+                    self._finish()
+                return
+            items = self._items
+            item = items[todo[0]]
+            loop: Any = self._loop
+            if (
+                type(item) is CoroutineType
+                and self._task_type is not None
+                and loop._task_factory is None
+            ):
+                # _fill() for the one slot this child freed, inlined
+                index = todo.popleft()
+                items[index] = None
+                task = self._children[index] = self._task_type(item, loop=loop)
+                task.add_done_callback(callback, context=self._callback_context)
+                return
+            self._in_flight -= 1
+            self._fill()
             return
+        self._in_flight -= 1
         self._child_done(child)
 
     # ------------------------------------------------------------------ completion
