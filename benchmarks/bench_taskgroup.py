@@ -55,8 +55,8 @@ async def asynckit_taskgroup() -> None:
             tg.create_task(child())
 
 
-async def asynckit_taskgroup_no_results() -> None:
-    async with TaskGroup(keep_results=False) as tg:
+async def asynckit_taskgroup_keep_results() -> None:
+    async with TaskGroup(keep_results=True) as tg:
         for _ in range(N):
             tg.create_task(child())
 
@@ -82,8 +82,8 @@ def test_asynckit_taskgroup_asyncio(benchmark: Any) -> None:
     bench_async(benchmark, asynckit_taskgroup, group="spawn-join-10k-asyncio")
 
 
-def test_asynckit_taskgroup_asyncio_keep_results_false(benchmark: Any) -> None:
-    bench_async(benchmark, asynckit_taskgroup_no_results, group="spawn-join-10k-asyncio")
+def test_asynckit_taskgroup_asyncio_keep_results(benchmark: Any) -> None:
+    bench_async(benchmark, asynckit_taskgroup_keep_results, group="spawn-join-10k-asyncio")
 
 
 def test_anyio_taskgroup_asyncio(benchmark: Any) -> None:
@@ -146,7 +146,7 @@ async def semaphore_taskgroup() -> None:
 
 
 async def asynckit_limited(n: int = N) -> None:
-    async with TaskGroup(limit=100, keep_results=False) as tg:
+    async with TaskGroup(limit=100) as tg:
         for _ in range(n):
             await tg.wait_create_task(yielding_child())
 
@@ -157,7 +157,7 @@ async def sleeping_child() -> None:
 
 async def asynckit_limited_sleepers(n: int) -> None:
     # Children outlive the producer's turn, so all 100 slots stay busy.
-    async with TaskGroup(limit=100, keep_results=False) as tg:
+    async with TaskGroup(limit=100) as tg:
         for _ in range(n):
             await tg.wait_create_task(sleeping_child())
 

@@ -164,6 +164,22 @@ def test_no_tracker_no_fixture_bookkeeping() -> None:
     _debug_pytest.fixture_setup_ended()
 
 
+def test_children_of_a_bounded_gather_left_running_are_reported(
+    tracker: _debug_tasks.TaskTracker,
+) -> None:
+    # gather(limit=) makes tasks without going through the (tracked) create_task
+    # only where nothing wraps it: here the tracker does.
+    async def main() -> asyncio.Future[tuple[None, None, None]]:
+        fut = asynckit.gather(forever(), forever(), forever(), limit=2)
+        await asyncio.sleep(0)
+        return fut
+
+    with Runner() as runner:
+        fut: asyncio.Future[tuple[None, None, None]] = runner.run(main())
+    assert [name.split(" ")[1] for name in names(tracker)] == ["(forever)", "(forever)"]
+    assert fut.cancelled() or isinstance(fut.exception(), asyncio.CancelledError)
+
+
 def test_task_group_children_belong_to_their_group(tracker: _debug_tasks.TaskTracker) -> None:
     async def hold_groups(ready: asyncio.Event) -> None:
         async with contextlib.AsyncExitStack() as stack:

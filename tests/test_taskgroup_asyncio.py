@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -25,7 +26,7 @@ if sys.version_info < (3, 11):
     from exceptiongroup import ExceptionGroup  # type: ignore[import-not-found,unused-ignore]
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator
+    from collections.abc import AsyncGenerator, Generator
 
     from anyio.abc import TaskStatus
 
@@ -406,3 +407,84 @@ async def test_task_refused_by_its_constructor_closes_the_child(
         monkeypatch.undo()
         tg.create_task(asyncio.sleep(0))
     assert not tg._tasks
+
+
+async def test_body_awaiting_a_failing_child_is_cancelled_as_with_asyncio() -> None:
+    # The group hears of the failure before the body's await does: the body is
+    # cancelled there, and the error is raised once, in the group.
+    seen: list[str] = []
+    with pytest.raises(ExceptionGroup) as info:
+        async with TaskGroup() as tg:
+            handle = tg.create_task(fail_soon())
+            try:
+                await handle
+            except BaseException as exc:
+                seen.append(type(exc).__name__)
+                raise
+    assert seen == ["CancelledError"]
+    assert leaf_types(info.value) == {Boom}
+    assert cancelling() == 0
+
+
+async def test_sibling_awaiting_a_failing_child_is_cancelled_there() -> None:
+    seen: list[str] = []
+
+    async def waiter(handle: Any) -> None:
+        try:
+            await handle
+        except asyncio.CancelledError:
+            seen.append("cancelled at the await")
+        await asyncio.sleep(0)  # the cancellation was delivered once
+        seen.append("ran on")
+
+    with pytest.raises(ExceptionGroup) as info:
+        async with TaskGroup() as tg:
+            tg.create_task(waiter(tg.create_task(fail_soon())))
+    assert seen == ["cancelled at the await", "ran on"]
+    assert leaf_types(info.value) == {Boom}
+
+
+async def test_outside_waiter_wakes_before_the_code_after_the_group() -> None:
+    log: list[str] = []
+
+    async def child() -> int:
+        await asyncio.sleep(0)
+        return 1
+
+    async def outside(handle: Any) -> None:
+        assert await handle == 1
+        log.append("outside waiter woke")
+
+    async with TaskGroup() as tg:
+        handle = tg.create_task(child())
+        waiter = asyncio.get_running_loop().create_task(outside(handle))
+        await asyncio.sleep(0)  # the waiter awaits the handle
+    log.append("after async with")
+    await waiter
+    assert log == ["outside waiter woke", "after async with"]
+
+
+async def test_child_whose_close_fails_before_its_first_step_does_not_hang() -> None:
+    @types.coroutine
+    def suspend() -> Generator[None, None, None]:
+        yield
+
+    async def stubborn() -> None:
+        ignored = False
+        while True:
+            try:
+                await suspend()
+            except GeneratorExit:  # noqa: PERF203 - ignoring it once is the point
+                if ignored:
+                    raise
+                ignored = True  # the first close() fails
+
+    if _is_eager():
+        pytest.skip("an eager task takes its first step inside create_task()")
+    coro = stubborn()
+    coro.send(None)  # started before it is handed over: close() will fail
+    with pytest.raises(ExceptionGroup) as info:
+        async with TaskGroup() as tg:
+            tg.create_task(coro).cancel()
+    assert leaf_types(info.value) == {RuntimeError}
+    coro.close()

@@ -15,6 +15,7 @@ from types import CoroutineType
 from typing import TYPE_CHECKING, Any
 
 from asynckit._bounded import BaseExceptionGroup, close_coroutines
+from asynckit._util import direct_task_type
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -76,9 +77,7 @@ class BoundedGatheringFuture(asyncio.Future[list[Any]]):
         self._callback_context = contextvars.copy_context()
         # Make tasks as BaseEventLoop.create_task() does, without its frame, when
         # the loop is one and has no task factory.
-        self._task_type: type[asyncio.Task[Any]] | None = (
-            asyncio.Task if type(loop).create_task is asyncio.BaseEventLoop.create_task else None
-        )
+        self._task_type = direct_task_type(loop)
         for index, item in enumerate(() if coroutines_only else items):
             if asyncio.isfuture(item):
                 self._children[index] = item
@@ -153,7 +152,14 @@ class BoundedGatheringFuture(asyncio.Future[list[Any]]):
                 # _fill() for the one slot this child freed, inlined
                 index = todo.popleft()
                 items[index] = None
-                task = self._children[index] = self._task_type(item, loop=loop)
+                try:
+                    task = self._task_type(item, loop=loop)
+                except BaseException:  # pragma: no cover - as in _fill()
+                    self._in_flight -= 1
+                    close_coroutines([item])
+                    self._close_unstarted()
+                    raise
+                self._children[index] = task
                 task.add_done_callback(callback, context=self._callback_context)
                 return
             self._in_flight -= 1

@@ -39,6 +39,7 @@ from asynckit._taskstatus import (
     check_coroutine,
     check_returned_coroutine,
 )
+from asynckit._util import direct_task_type
 
 if sys.version_info >= (3, 11):
     from typing import Self, TypeVarTuple, Unpack
@@ -184,11 +185,7 @@ class TaskGroup(AsyncioGroupMixin):
                 self.cancel()
             return self
         self._loop = loop = asyncio.get_running_loop()
-        self._open_type = (
-            asyncio.Task
-            if type(loop).create_task is asyncio.BaseEventLoop.create_task and self._handles is None
-            else None
-        )
+        self._open_type = direct_task_type(loop) if self._handles is None else None
         parent = asyncio.current_task(self._loop)
         if parent is None:
             raise RuntimeError(f"TaskGroup {self!r} cannot determine the parent task")
@@ -223,7 +220,7 @@ class TaskGroup(AsyncioGroupMixin):
             # (bad for the GC): keep none of them once the group has exited.
             self._state = _CLOSED
             if self._trio is None and not self._tasks:
-                del self._child_done
+                del self._child_done, self._child_done_context
             self._parent_task = None
             self._parent_cancel = None
             self._errors = None
@@ -291,6 +288,7 @@ class TaskGroup(AsyncioGroupMixin):
             if self._open_type is not None and loop._task_factory is None:
                 # What BaseEventLoop.create_task() does then, without its frame,
                 # for a child that needs no done callback (see guard_open).
+                handle._group = self
                 wrapper = guard_open(self, handle, coro)
                 wrapper.send(None)
                 try:
@@ -301,6 +299,7 @@ class TaskGroup(AsyncioGroupMixin):
                 handle._task = task
                 self._tasks[task] = handle
             else:
+                handle._group = None
                 task = loop.create_task(guard(handle, coro), name=name)
                 handle._task = task
                 self._tasks[task] = handle

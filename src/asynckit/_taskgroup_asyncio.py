@@ -52,31 +52,38 @@ async def guard_open(
     # even a cancellation before its first step, runs code below. Then a child
     # that returns needs no done callback: it leaves the group here, which saves
     # what the loop spends to schedule and run a callback, for each child.
+    #
+    # Unless the child is awaited (handle.__await__): its awaiter must not hear of
+    # its end before the group does, so the group's done callback is registered
+    # then, and ``handle._group`` is cleared to say so.
     try:
         await _first_step()  # the task's first step resumes from here
     except BaseException:
         # Cancelled before its first step (or closed): the child never starts.
-        coro.close()
         task = getattr(handle, "_task", None)  # None: the task could not be made
-        if task is not None:
+        if task is not None and handle._group is not None:
             task.add_done_callback(group._child_done)
+        coro.close()
         raise
     try:
         result = await coro
     except (KeyboardInterrupt, SystemExit) as exc:
         # See guard().
         handle._base_exc = exc
-        handle._task.add_done_callback(group._child_done)  # type: ignore[union-attr]
+        if handle._group is not None:
+            handle._task.add_done_callback(group._child_done)  # type: ignore[union-attr]
         return None
     except BaseException:
         # Failed or cancelled: the done callback reads the outcome once the task
         # has it (which also marks its exception retrieved).
-        handle._task.add_done_callback(group._child_done)  # type: ignore[union-attr]
+        if handle._group is not None:
+            handle._task.add_done_callback(group._child_done)  # type: ignore[union-attr]
         raise
-    tasks = group._tasks
-    del tasks[handle._task]  # type: ignore[arg-type]
-    if not tasks and group._on_completed_fut is not None:
-        group._wake_exit()
+    if handle._group is not None:
+        tasks = group._tasks
+        del tasks[handle._task]  # type: ignore[arg-type]
+        if not tasks and group._on_completed_fut is not None:
+            group._wake_exit()
     return result
 
 
@@ -257,6 +264,7 @@ class AsyncioGroupMixin:
         assert self._loop is not None
         handle = new_handle()
         handle._coro = coro
+        handle._group = None  # the group's done callback hears of this child
         handle._base_exc = None
         slots = self._slots
         wrapper: Coroutine[Any, Any, Any]
@@ -321,7 +329,13 @@ class AsyncioGroupMixin:
             # slot) never ran its coroutine: close it, or it warns "never awaited".
             coro = handle._coro
             assert coro is not None
-            coro.close()
+            try:
+                coro.close()
+            except Exception as close_exc:  # it ignored GeneratorExit
+                # Raised by closing the child: its error (as with guard_open).
+                close_error: Exception | None = close_exc
+            else:
+                close_error = None
             if self._slots is not None and handle._holds_slot:
                 # Cancelled before its first step, holding the slot that
                 # wait_create_task() acquired for it.
@@ -330,6 +344,8 @@ class AsyncioGroupMixin:
                 self._slots.release()
             if starting is not None and not starting.done():
                 starting.set_exception(RuntimeError(f"{handle!r} was cancelled before it started"))
+            if close_error is not None:
+                self._record_error(close_error, task)
             return
 
         exc = handle._base_exc

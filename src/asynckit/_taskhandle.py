@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
     import trio
 
+    from asynckit._taskgroup_asyncio import AsyncioGroupMixin
+
 T_co = TypeVar("T_co", covariant=True)
 
 _PENDING = "pending"
@@ -143,14 +145,16 @@ class AsyncioTaskHandle(TaskHandle[T_co]):
     and drops the task and the coroutines, so that keeping the handles of many
     children keeps little more than their results.
 
-    The group creates handles with :func:`new_handle` and sets ``_coro``, ``_base_exc``
-    and ``_task`` itself (``_holds_slot`` too, in a group with a limit): no
-    ``__init__`` call on the hot path.
+    The group creates handles with :func:`new_handle` and sets ``_coro``, ``_group``,
+    ``_base_exc`` and ``_task`` itself (``_holds_slot`` too, in a group with a
+    limit): no ``__init__`` call on the hot path. ``_group`` is set only while the
+    group relies on the child's guard to hear of its end (see ``guard_open``).
     """
 
-    __slots__ = ("_base_exc", "_coro", "_holds_slot", "_name", "_task", "_value")
+    __slots__ = ("_base_exc", "_coro", "_group", "_holds_slot", "_name", "_task", "_value")
 
     _coro: Coroutine[Any, Any, Any] | None
+    _group: AsyncioGroupMixin | None
     _task: asyncio.Task[Any] | None
     _base_exc: BaseException | None
     _holds_slot: bool
@@ -217,6 +221,14 @@ class AsyncioTaskHandle(TaskHandle[T_co]):
     def __await__(self) -> Generator[Any, Any, T_co]:
         task = self._task
         if task is not None:
+            group = self._group
+            if group is not None and not task.done():
+                # A child that leaves its group by itself (see guard_open) is
+                # awaited: as with asyncio.TaskGroup, the group must hear of its
+                # end before its awaiter does (a failure then cancels the awaiter
+                # in the group's body instead of reaching it).
+                self._group = None
+                task.add_done_callback(group._child_done)
             yield from task.__await__()
         return self.result()
 
