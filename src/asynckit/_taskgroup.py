@@ -362,7 +362,7 @@ class TaskGroup(AsyncioGroupMixin):
             trio_group._running += 1
             if self._handles is not None:
                 self._handles.append(handle)
-            trio_group._nursery.start_soon(trio_group._child_plain_bound, handle, coro, name=name)
+            trio_group._start_soon(trio_group._child_plain_bound, handle, coro, name=name)
             return handle
         self._check_can_spawn(None)
         coro = call_for_coroutine(fn, args)

@@ -85,6 +85,7 @@ class TrioGroup:
         "_owner",
         "_running",
         "_slots",
+        "_start_soon",
     )
 
     def __init__(
@@ -106,6 +107,7 @@ class TrioGroup:
 
     async def enter(self) -> None:
         self._nursery = await self._manager.__aenter__()
+        self._start_soon = self._nursery.start_soon
 
     def cancel(self) -> None:
         self._nursery.cancel_scope.cancel()
@@ -280,7 +282,7 @@ class TrioGroup:
             return self._raise(error)
         finally:
             error = exc = None
-            del self._child_plain_bound  # a reference cycle
+            del self._child_plain_bound, self._start_soon  # reference cycles
 
     def _raise(self, error: BaseException | None) -> bool:
         collected = self._errors
